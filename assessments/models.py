@@ -1,0 +1,352 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Translated:
+    """Read `<field>_es` or `<field>_en` by the active language, falling back to Spanish.
+
+    Spanish is the checklist's own language, so it is always present; English is the
+    translation and may be blank while an admin drafts a new bank version.
+    """
+
+    def __set_name__(self, owner, name):
+        self.field = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        language = (get_language() or "es")[:2]
+        value = getattr(instance, f"{self.field}_{language}", "")
+        return value or getattr(instance, f"{self.field}_es")
+
+
+class QuestionBankManager(models.Manager):
+    def get_by_natural_key(self, version):
+        return self.get(version=version)
+
+
+class AreaManager(models.Manager):
+    def get_by_natural_key(self, version, code):
+        return self.get(bank__version=version, code=code)
+
+
+class QuestionManager(models.Manager):
+    def get_by_natural_key(self, version, code, number):
+        return self.get(area__bank__version=version, area__code=code, number=number)
+
+
+class QuestionBank(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Lower bounds of the maturity levels above "Reactiva", on the 0–100 overall score.
+    threshold_developing = models.PositiveSmallIntegerField(_("'En desarrollo' from"), default=40)
+    threshold_oriented = models.PositiveSmallIntegerField(
+        _("'Orientada al cliente' from"), default=60
+    )
+    threshold_centred = models.PositiveSmallIntegerField(
+        _("'Centrada en el cliente' from"), default=80
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    title = Translated()
+
+    objects = QuestionBankManager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("question bank")
+        verbose_name_plural = _("question banks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold_developing__gt=0)
+                & Q(threshold_developing__lt=models.F("threshold_oriented"))
+                & Q(threshold_oriented__lt=models.F("threshold_centred"))
+                & Q(threshold_centred__lte=100),
+                name="bank_thresholds_ascending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="bank_published_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"v{self.version} · {self.title_es}"
+
+    def natural_key(self):
+        return (self.version,)
+
+    @property
+    def thresholds(self) -> tuple[int, int, int]:
+        return (self.threshold_developing, self.threshold_oriented, self.threshold_centred)
+
+
+class Area(models.Model):
+    bank = models.ForeignKey(
+        QuestionBank, on_delete=models.CASCADE, related_name="areas", verbose_name=_("bank")
+    )
+    code = models.CharField(_("code"), max_length=8)
+    order = models.PositiveSmallIntegerField(_("order"))
+    name_es = models.CharField(_("name (Spanish)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description_es = models.TextField(_("description (Spanish)"))
+    description_en = models.TextField(_("description (English)"), blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=2, default=1)
+
+    name = Translated()
+    description = Translated()
+
+    objects = AreaManager()
+
+    class Meta:
+        ordering = ["bank", "order"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "code"], name="area_code_unique_in_bank"),
+            models.UniqueConstraint(fields=["bank", "order"], name="area_order_unique_in_bank"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="area_weight_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.name_es}"
+
+    def natural_key(self):
+        return self.bank.natural_key() + (self.code,)
+
+    natural_key.dependencies = ["assessments.questionbank"]
+
+
+class Question(models.Model):
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="questions", verbose_name=_("area")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    text_es = models.TextField(_("question (Spanish)"))
+    text_en = models.TextField(_("question (English)"), blank=True)
+    help_es = models.TextField(_("what 'sí' looks like (Spanish)"))
+    help_en = models.TextField(_("what 'sí' looks like (English)"), blank=True)
+    recommendation_es = models.TextField(_("recommendation (Spanish)"))
+    recommendation_en = models.TextField(_("recommendation (English)"), blank=True)
+
+    text = Translated()
+    help = Translated()
+    recommendation = Translated()
+
+    objects = QuestionManager()
+
+    class Meta:
+        ordering = ["area__order", "number"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=1) & Q(weight__lte=3), name="question_weight_1_to_3"
+            ),
+            models.UniqueConstraint(fields=["area", "number"], name="question_number_in_area"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.text_es[:80]}"
+
+    def natural_key(self):
+        return self.area.natural_key() + (self.number,)
+
+    natural_key.dependencies = ["assessments.area"]
+
+
+class Organisation(models.Model):
+    class SizeBand(models.TextChoices):
+        MICRO = "micro", _("1–9 people")
+        SMALL = "small", _("10–49 people")
+        MEDIUM = "medium", _("50–249 people")
+        LARGE = "large", _("250 people or more")
+
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=100)
+    size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices)
+    country = models.CharField(_("country"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        CONSULTANT = "consultant", _("Consultant")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} ({self.role})"
+
+
+class Assessment(models.Model):
+    """One assessment round of an organisation on one bank version.
+
+    Answers are kept per respondent (`Response`), so a round can collect several
+    managers' views; the round's result is stored when it is submitted.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="assessments"
+    )
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="assessments")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Denormalised at submission from scoring.py so lists and portfolios need no re-scoring;
+    # the bank is frozen once answered, so these can never go stale.
+    overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    maturity_level = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status="draft", submitted_at__isnull=True, overall_score__isnull=True)
+                    | Q(status="submitted", submitted_at__isnull=False, overall_score__isnull=False)
+                ),
+                name="assessment_submitted_has_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_score__isnull=True)
+                | (Q(overall_score__gte=0) & Q(overall_score__lte=100)),
+                name="assessment_score_0_to_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "-submitted_at"])]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Response(models.Model):
+    """One respondent's answers within an assessment round."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="responses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "respondent"], name="one_response_per_respondent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} · {self.respondent}"
+
+
+class Answer(models.Model):
+    class Choice(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choice = models.CharField(max_length=6, choices=Choice.choices)
+    note = models.TextField(blank=True, max_length=settings.ANSWER_NOTE_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="one_answer_per_question_per_response"
+            ),
+            models.CheckConstraint(
+                condition=Q(choice__in=["yes", "partly", "no"]), name="answer_choice_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.number}: {self.choice}"
+
+
+class AreaResult(models.Model):
+    """An area's score in a submitted assessment, stored so that portfolio benchmarks
+    can be aggregated by the database (by area code, across bank versions)."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="area_results"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=8)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    priority = models.DecimalField(max_digits=6, decimal_places=2)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["area__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "area"], name="one_result_per_area"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="area_result_0_to_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area_code}: {self.score}"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The two commands a newcomer needs:
+#   ./dev.sh serve   install, migrate, load the question bank and demo data, serve on :8000
+#   ./dev.sh test    install, lint, run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+
+install() {
+  if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+  fi
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
+}
+
+case "${1:-}" in
+  serve)
+    install
+    export DEBUG=${DEBUG:-1}
+    .venv/bin/python manage.py migrate --no-input -v0
+    .venv/bin/python manage.py seed_demo
+    exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+    ;;
+  test)
+    install
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    # DEBUG=1 only selects development storage and the generated key at import;
+    # pytest-django still runs every test with DEBUG off.
+    DEBUG=1 .venv/bin/python -m pytest "${@:2}"
+    ;;
+  *)
+    echo "usage: ./dev.sh serve | ./dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
