@@ -51,13 +51,9 @@ class QuestionBank(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # Lower bounds of the maturity levels above "Reactiva", on the 0–100 overall score.
-    threshold_developing = models.PositiveSmallIntegerField(_("'En desarrollo' from"), default=40)
-    threshold_oriented = models.PositiveSmallIntegerField(
-        _("'Orientada al cliente' from"), default=60
-    )
-    threshold_centred = models.PositiveSmallIntegerField(
-        _("'Centrada en el cliente' from"), default=80
-    )
+    threshold_developing = models.PositiveSmallIntegerField(_("'Developing' from"), default=40)
+    threshold_oriented = models.PositiveSmallIntegerField(_("'Customer-oriented' from"), default=60)
+    threshold_centred = models.PositiveSmallIntegerField(_("'Customer-centred' from"), default=80)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     title = Translated()
@@ -308,7 +304,9 @@ class Answer(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
-    choice = models.CharField(max_length=6, choices=Choice.choices)
+    # Blank while only a note has been written: the note is kept, the question still counts
+    # as unanswered.
+    choice = models.CharField(max_length=6, choices=Choice.choices, blank=True)
     note = models.TextField(blank=True, max_length=settings.ANSWER_NOTE_MAX_LENGTH)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,7 +316,7 @@ class Answer(models.Model):
                 fields=["response", "question"], name="one_answer_per_question_per_response"
             ),
             models.CheckConstraint(
-                condition=Q(choice__in=["yes", "partly", "no"]), name="answer_choice_valid"
+                condition=Q(choice__in=["yes", "partly", "no", ""]), name="answer_choice_valid"
             ),
         ]
 

@@ -104,6 +104,9 @@ def _databases() -> dict:
                     "timeout": 20,
                     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 },
+                # A file, not the shared in-memory default, so tests meet the same locking
+                # as the running app when two requests write at once.
+                "TEST": {"NAME": str(BASE_DIR / ".cache" / "test-db.sqlite3")},
             }
         }
     try:

@@ -1,7 +1,17 @@
+"""Named people in two organisations (after healthchecks' alice/bob/charlie):
+
+- alice manages Acme; bob manages Bravo; charlie is a consultant following Acme;
+- dave is a second manager of Acme.
+"""
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from assessments.models import QuestionBank
+from assessments import services
+from assessments.models import Membership, Organisation, Question, QuestionBank
+
+PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +29,103 @@ def _fast_and_isolated(settings, tmp_path):
 def bank(db) -> QuestionBank:
     call_command("loaddata", "fixtures/question_bank.json", verbosity=0)
     return QuestionBank.objects.get(version=1)
+
+
+def make_user(username, **extra):
+    user = get_user_model().objects.create_user(username, password=PASSWORD, **extra)
+    return user
+
+
+@pytest.fixture
+def acme(db):
+    return Organisation.objects.create(
+        name="Acme", sector="Retail", size_band="small", country="España"
+    )
+
+
+@pytest.fixture
+def bravo(db):
+    return Organisation.objects.create(
+        name="Bravo", sector="Industria", size_band="medium", country="México"
+    )
+
+
+@pytest.fixture
+def alice(acme):
+    user = make_user("alice", first_name="Alice")
+    Membership.objects.create(user=user, organisation=acme, role="manager")
+    return user
+
+
+@pytest.fixture
+def dave(acme):
+    user = make_user("dave", first_name="Dave")
+    Membership.objects.create(user=user, organisation=acme, role="manager")
+    return user
+
+
+@pytest.fixture
+def bob(bravo):
+    user = make_user("bob", first_name="Bob")
+    Membership.objects.create(user=user, organisation=bravo, role="manager")
+    return user
+
+
+@pytest.fixture
+def charlie(acme):
+    user = make_user("charlie", first_name="Charlie")
+    Membership.objects.create(user=user, organisation=acme, role="consultant")
+    return user
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def question_ids(bank) -> dict[int, int]:
+    """Checklist number → question id."""
+    return dict(Question.objects.filter(area__bank=bank).values_list("number", "id"))
+
+
+def answer_inputs(bank, choices: dict[int, str], notes: dict[int, str] | None = None):
+    ids = question_ids(bank)
+    notes = notes or {}
+    return {
+        ids[n]: services.AnswerInput(choice=c, note=notes.get(n, "")) for n, c in choices.items()
+    }
+
+
+def all_choices(choice="yes", **overrides) -> dict[int, str]:
+    choices = dict.fromkeys(range(1, 21), choice)
+    choices.update({int(k[1:]): v for k, v in overrides.items()})
+    return choices
+
+
+@pytest.fixture
+def draft(bank, acme, alice):
+    return services.assessment_start(organisation=acme, user=alice)
+
+
+@pytest.fixture
+def submitted(bank, acme, alice):
+    assessment = services.assessment_start(organisation=acme, user=alice)
+    choices = all_choices("yes", q1="no", q2="partly", q4="no", q13="partly", q17="no")
+    services.answers_submit(
+        assessment=assessment,
+        user=alice,
+        answers=answer_inputs(bank, choices, notes={1: "Nadie visita clientes"}),
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+def form_data(bank, choices: dict[int, str], notes: dict[int, str] | None = None, action="save"):
+    """The POST body of the answer page, as the browser sends it."""
+    data = {"action": action}
+    notes = notes or {}
+    for number, qid in question_ids(bank).items():
+        if choices.get(number):
+            data[f"q{qid}-choice"] = choices[number]
+        data[f"q{qid}-note"] = notes.get(number, "")
+    return data

@@ -1,0 +1,73 @@
+"""Walk every URL pattern that takes an object id and prove that people of another
+organisation get a 404 and anonymous visitors are sent to sign in, with nothing changed."""
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from assessments.models import Answer, Assessment
+from tests.conftest import all_choices, answer_inputs, client_for
+
+
+def patterns_with_ids():
+    found = []
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                names = set(pattern.pattern.converters)
+                if names and pattern.name and not (prefix or "").startswith("admin"):
+                    found.append((pattern.name, sorted(names)))
+            else:
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_the_walk_finds_the_app_s_object_urls():
+    names = {name for name, _ in patterns_with_ids()}
+    assert {"assessment_answer", "assessment_start"} <= names
+
+
+@pytest.fixture
+def acme_objects(bank, acme, alice, submitted):
+    from assessments import services
+
+    draft = services.assessment_start(organisation=acme, user=alice)
+    services.answers_save(assessment=draft, user=alice, answers=answer_inputs(bank, {1: "yes"}))
+    return {"organisation_id": acme.pk, "assessment_id": draft.pk, "submitted": submitted}
+
+
+def snapshot():
+    return (
+        list(Assessment.objects.order_by("pk").values_list("pk", "status", "overall_score")),
+        list(Answer.objects.order_by("pk").values_list("pk", "choice", "note")),
+    )
+
+
+def urls_for(objects):
+    for name, params in patterns_with_ids():
+        kwargs = {param: objects[param] for param in params}
+        yield reverse(name, kwargs=kwargs)
+        if "assessment_id" in params:
+            yield reverse(name, kwargs={**kwargs, "assessment_id": objects["submitted"].pk})
+
+
+def test_another_organisation_s_manager_gets_404_everywhere(client, bank, acme_objects, bob):
+    before = snapshot()
+    client = client_for(client, bob)
+    body = {"action": "submit", **{k: v for k, v in answer_inputs(bank, all_choices()).items()}}
+    for url in urls_for(acme_objects):
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url, body).status_code == 404, url
+    assert snapshot() == before
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere(client, acme_objects):
+    before = snapshot()
+    for url in urls_for(acme_objects):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response.url.startswith(reverse("login")), url
+    assert snapshot() == before

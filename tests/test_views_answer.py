@@ -1,0 +1,164 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import Answer, Assessment
+from tests.conftest import all_choices, client_for, form_data, question_ids
+
+
+def url(assessment):
+    return reverse("assessment_answer", args=[assessment.pk])
+
+
+def stored(assessment):
+    return dict(
+        Answer.objects.filter(response__assessment=assessment).values_list(
+            "question__number", "choice"
+        )
+    )
+
+
+def test_the_page_shows_every_question_by_area_with_its_help(client, bank, draft, alice):
+    page = client_for(client, alice).get(url(draft)).content.decode()
+    positions = [page.index(f'id="question-{n}"') for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 10)]
+    assert positions == sorted(positions), "questions follow the bank's area order"
+    assert page.count('class="card question-card') == 20
+    assert "Liderazgo y dirección" in page and "Proveedores y resultados" in page
+    assert "Cada miembro de la dirección tiene contactos planificados" in page
+    assert "Guardar y continuar más tarde" in page and ">Enviar<" in page
+    assert "0</strong> de 20" in page
+
+
+def test_save_keeps_partial_answers_and_notes_for_later(client, bank, draft, alice):
+    client = client_for(client, alice)
+    data = form_data(bank, {1: "yes", 2: "partly", 3: "no"}, notes={2: "Solo a veces"})
+    response = client.post(url(draft), data, follow=True)
+    assert response.status_code == 200
+    assert "3 de 20" in response.content.decode()
+    assert stored(draft) == {1: "yes", 2: "partly", 3: "no"}
+
+    client.logout()
+    page = client_for(client, alice).get(url(draft)).content.decode()
+    ids = question_ids(bank)
+    assert f'name="q{ids[2]}-choice" value="partly" id="id_q{ids[2]}-choice_1" checked' in page
+    assert "Solo a veces</textarea>" in page
+    assert "3</strong> de 20" in page
+
+
+def test_submit_with_questions_missing_names_them_and_keeps_what_was_typed(
+    client, bank, draft, alice
+):
+    data = form_data(bank, all_choices(q7="", q19=""), notes={5: "texto escrito"}, action="submit")
+    response = client_for(client, alice).post(url(draft), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'href="#question-7"' in page and 'href="#question-19"' in page
+    assert 'href="#question-8"' not in page
+    assert "texto escrito</textarea>" in page
+    assert stored(draft) == {}
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_a_complete_submit_closes_the_assessment(client, bank, draft, alice):
+    data = form_data(bank, all_choices("partly"), action="submit")
+    response = client_for(client, alice).post(url(draft), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "submitted"
+    assert draft.submitted_by == alice
+    assert float(draft.overall_score) == 50.0
+    assert draft.maturity_level == "developing"
+
+
+def test_after_submission_any_post_is_refused_and_changes_nothing(client, bank, submitted, alice):
+    before = stored(submitted)
+    for action in ("save", "submit"):
+        response = client_for(client, alice).post(
+            url(submitted), form_data(bank, all_choices("no"), action=action)
+        )
+        assert response.status_code == 409
+        assert "ya no se puede modificar" in response.content.decode()
+    assert stored(submitted) == before
+    submitted.refresh_from_db()
+    assert submitted.overall_score is not None
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda data, ids: data.update({f"q{ids[1]}-choice": "maybe"}),
+        lambda data, ids: data.update({f"q{ids[2]}-note": "x" * 2001}),
+        lambda data, ids: data.update({"q999999-choice": "yes"}),
+    ],
+    ids=["unknown choice", "oversized note", "question from elsewhere"],
+)
+def test_bad_input_gets_an_error_and_saves_nothing(client, bank, draft, alice, tamper):
+    data = form_data(bank, {3: "yes", 4: "no"})
+    tamper(data, question_ids(bank))
+    response = client_for(client, alice).post(url(draft), data)
+    assert response.status_code == 400
+    assert 'class="alert alert-danger"' in response.content.decode()
+    assert stored(draft) == {}
+
+
+def test_a_question_of_another_bank_version_is_refused(client, bank, draft, alice):
+    from assessments.models import QuestionBank
+
+    other = QuestionBank.objects.create(version=2, title_es="Otra", status="draft")
+    area = other.areas.create(code="LID", order=1, name_es="L", description_es="d", weight=1)
+    foreign = area.questions.create(number=1, text_es="¿?", help_es="h", recommendation_es="r")
+    data = form_data(bank, {1: "yes"})
+    data[f"q{foreign.pk}-choice"] = "yes"
+    response = client_for(client, alice).post(url(draft), data)
+    assert response.status_code == 400
+    assert stored(draft) == {}
+
+
+def test_a_post_without_csrf_token_is_refused_with_a_message(bank, draft, alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(url(draft), form_data(bank, all_choices("yes")))
+    assert response.status_code == 403
+    assert "no se ha guardado nada" in response.content.decode()
+    assert stored(draft) == {}
+
+
+def test_extra_fields_cannot_change_status_score_or_organisation(client, bank, draft, alice, bravo):
+    data = form_data(bank, {1: "yes"})
+    data.update(
+        status="submitted",
+        submitted_at="2020-01-01",
+        overall_score="100",
+        organisation=str(bravo.pk),
+        organisation_id=str(bravo.pk),
+    )
+    client_for(client, alice).post(url(draft), data)
+    draft.refresh_from_db()
+    assert (draft.status, draft.overall_score, draft.organisation_id) == (
+        "draft",
+        None,
+        draft.organisation_id,
+    )
+    assert draft.organisation.name == "Acme"
+    assert not Assessment.objects.filter(organisation=bravo).exists()
+
+
+def test_a_consultant_cannot_answer(client, bank, draft, charlie):
+    assert client_for(client, charlie).get(url(draft)).status_code == 404
+
+
+def test_an_id_that_is_not_a_number_is_a_404(client, alice):
+    assert client_for(client, alice).get("/assessments/abc/").status_code == 404
+
+
+def test_the_answer_page_query_count_does_not_grow_with_answers(
+    client, bank, draft, alice, django_assert_num_queries
+):
+    client = client_for(client, alice)
+    client.post(url(draft), form_data(bank, all_choices("partly")))
+    # session, user, assessment (+organisation, bank; membership check as a subquery),
+    # areas, their questions, this respondent's answers
+    with django_assert_num_queries(6):
+        response = client.get(url(draft))
+    assert response.status_code == 200

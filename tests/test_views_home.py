@@ -1,0 +1,57 @@
+from django.urls import reverse
+
+from assessments.models import Assessment
+from tests.conftest import client_for
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_sign_in_page_is_in_spanish_by_default(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert "Iniciar sesión" in page
+    assert 'lang="es"' in page
+
+
+def test_home_lists_the_managers_organisations_and_assessments(
+    client, bank, submitted, draft, alice, bob
+):
+    page = client_for(client, alice).get("/").content.decode()
+    assert "Acme" in page and "Bravo" not in page
+    assert page.count("<tr>") == 3  # header and two assessments
+    assert "Borrador" in page and "Enviada" in page
+    assert ">80<" in page and "Centrada en el cliente" in page
+    assert "Iniciar una nueva evaluación" in page
+
+
+def test_a_consultant_sees_results_but_cannot_start(client, bank, submitted, charlie):
+    page = client_for(client, charlie).get("/").content.decode()
+    assert "Acme" in page and "Centrada en el cliente" in page
+    assert "Iniciar una nueva evaluación" not in page
+    response = client.post(reverse("assessment_start", args=[submitted.organisation_id]))
+    assert response.status_code == 404
+    assert Assessment.objects.count() == 1
+
+
+def test_a_manager_starts_an_assessment_and_lands_on_its_questions(client, bank, acme, alice):
+    response = client_for(client, alice).post(reverse("assessment_start", args=[acme.pk]))
+    assessment = Assessment.objects.get()
+    assert response.url == reverse("assessment_answer", args=[assessment.pk])
+    assert (assessment.organisation, assessment.bank, assessment.started_by) == (acme, bank, alice)
+
+
+def test_home_query_count_does_not_grow_with_assessments(
+    client, bank, acme, alice, django_assert_num_queries
+):
+    from assessments import services
+
+    client = client_for(client, alice)
+    client.get("/")
+    for _ in range(5):
+        services.assessment_start(organisation=acme, user=alice)
+    # session, user, memberships+organisations, assessments (+started_by, bank)
+    with django_assert_num_queries(4):
+        client.get("/")
