@@ -105,5 +105,14 @@ def answers_of(assessment_id: int, respondent) -> dict[int, Answer]:
     """Question id → this respondent's saved answer."""
     answers = Answer.objects.filter(
         response__assessment_id=assessment_id, response__respondent=respondent
-    ).only("question_id", "choice", "note")
+    ).only("question_id", "choice", "note", "response_id")
     return {a.question_id: a for a in answers}
+
+
+def report_inputs(assessment: Assessment) -> tuple[list[Area], dict[int, Answer]]:
+    """What the report is computed from: the bank's areas and questions, and the answers
+    the assessment was submitted with."""
+    return (
+        questions_by_area(assessment.bank_id),
+        answers_of(assessment.pk, assessment.submitted_by_id),
+    )

@@ -90,6 +90,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "orientacion.wsgi.application"
 
 
+_SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock when a transaction starts, so two concurrent
+    # writers queue instead of failing with "database is locked".
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def _databases() -> dict:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -97,13 +106,7 @@ def _databases() -> dict:
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": BASE_DIR / "db.sqlite3",
-                "OPTIONS": {
-                    # IMMEDIATE takes the write lock when a transaction starts, so two
-                    # concurrent writers queue instead of failing with "database is locked".
-                    "transaction_mode": "IMMEDIATE",
-                    "timeout": 20,
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                },
+                "OPTIONS": _SQLITE_OPTIONS,
                 # A file, not the shared in-memory default, so tests meet the same locking
                 # as the running app when two requests write at once.
                 "TEST": {"NAME": str(BASE_DIR / ".cache" / "test-db.sqlite3")},
@@ -113,9 +116,14 @@ def _databases() -> dict:
         config = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not usable: {error}") from None
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite).")
-    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = _SQLITE_OPTIONS
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres:// (or sqlite:///path) URL, or unset for SQLite."
+        )
     return {"default": config}
 
 
@@ -150,7 +158,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

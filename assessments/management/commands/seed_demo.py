@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import Assessment, Membership, Organisation, Question, QuestionBank
@@ -49,6 +52,55 @@ HALF_ANSWERED = {
 }
 
 
+# Hotel Brisa del Mar: warm front-line culture, little formal measurement.
+HOTEL_SUBMITTED = {
+    1: ("partly", "La directora saluda a los huéspedes, pero no hay visitas a agencias."),
+    2: ("no", "El comité mensual habla de ocupación y costes."),
+    3: ("partly", ""),
+    4: ("no", "Solo leemos las reseñas en línea cuando hay una mala."),
+    5: ("no", ""),
+    6: ("no", ""),
+    7: ("yes", "Valores redactados con el equipo en 2024."),
+    8: ("partly", ""),
+    9: ("no", ""),
+    10: ("yes", ""),
+    11: ("yes", "Reconocimiento semanal en la reunión de recepción."),
+    12: ("partly", ""),
+    13: ("no", "La lavandería externa no conoce nuestras quejas."),
+    14: ("partly", ""),
+    15: ("no", ""),
+    16: ("partly", "Formación de acogida, nada después."),
+    17: ("yes", "Entrevista con caso práctico de huésped difícil."),
+    18: ("partly", ""),
+    19: ("no", ""),
+    20: ("partly", ""),
+}
+
+# Talleres Norte, a year ago: a workshop run on numbers, customers rarely discussed.
+WORKSHOP_SUBMITTED = {
+    1: ("no", "Solo el comercial ve a los clientes."),
+    2: ("no", ""),
+    3: ("no", ""),
+    4: ("partly", "Encuesta anual en papel."),
+    5: ("no", ""),
+    6: ("no", ""),
+    7: ("no", ""),
+    8: ("no", ""),
+    9: ("no", ""),
+    10: ("partly", ""),
+    11: ("no", ""),
+    12: ("partly", "Las quejas llegan por el jefe de taller."),
+    13: ("yes", "Los proveedores de recambios participan en la revisión trimestral."),
+    14: ("no", ""),
+    15: ("no", ""),
+    16: ("no", ""),
+    17: ("partly", ""),
+    18: ("no", ""),
+    19: ("no", ""),
+    20: ("partly", ""),
+}
+
+
 class Command(BaseCommand):
     help = "Load the question bank and create the demo accounts and data (safe to run again)."
 
@@ -61,12 +113,24 @@ class Command(BaseCommand):
                 name: self._organisation(name, sector, size, country, members, users)
                 for name, sector, size, country, members in ORGANISATIONS
             }
-            self._draft(organisations["Talleres Norte"], users["luis"], HALF_ANSWERED)
+            self._history(
+                organisations["Hotel Brisa del Mar"],
+                users["ana"],
+                submitted=[(HOTEL_SUBMITTED, 40)],
+            )
+            self._history(
+                organisations["Talleres Norte"],
+                users["luis"],
+                submitted=[(WORKSHOP_SUBMITTED, 330)],
+                draft=HALF_ANSWERED,
+            )
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         self.stdout.write("  admin   administrator (Django admin at /admin/)")
-        self.stdout.write("  ana     manager of Hotel Brisa del Mar")
-        self.stdout.write("  luis    manager of Talleres Norte (a half-answered draft waits)")
+        self.stdout.write("  ana     manager of Hotel Brisa del Mar (a submitted report to open)")
+        self.stdout.write(
+            "  luis    manager of Talleres Norte (a report, and a half-answered draft)"
+        )
         self.stdout.write("  carmen  consultant following both organisations")
 
     def _user(self, username, first_name, last_name, staff):
@@ -95,13 +159,27 @@ class Command(BaseCommand):
             )
         return organisation
 
-    def _draft(self, organisation, manager, answers_by_number):
+    def _history(self, organisation, manager, submitted, draft=None):
+        """Submitted assessments (answers, days ago) and optionally a draft, created once."""
         if Assessment.objects.filter(organisation=organisation).exists():
             return
-        assessment = services.assessment_start(organisation=organisation, user=manager)
-        services.answers_save(
-            assessment=assessment, user=manager, answers=_inputs(assessment, answers_by_number)
-        )
+        for answers_by_number, days_ago in submitted:
+            assessment = services.assessment_start(organisation=organisation, user=manager)
+            services.answers_submit(
+                assessment=assessment,
+                user=manager,
+                answers=_inputs(assessment, answers_by_number),
+            )
+            # Backdated so the demo shows a history; the service always stamps "now".
+            when = timezone.now() - timedelta(days=days_ago)
+            Assessment.objects.filter(pk=assessment.pk).update(
+                created_at=when - timedelta(days=3), submitted_at=when
+            )
+        if draft:
+            assessment = services.assessment_start(organisation=organisation, user=manager)
+            services.answers_save(
+                assessment=assessment, user=manager, answers=_inputs(assessment, draft)
+            )
 
 
 def _inputs(assessment, answers_by_number):

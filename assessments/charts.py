@@ -1,0 +1,141 @@
+"""Charts as SVG bytes, drawn with matplotlib's object API.
+
+Each chart is described by a plain, JSON-serialisable spec; `spec_key` hashes it so
+that a cache can keep one drawing per distinct spec. pyplot is never used: it keeps
+global figure state that leaks in a long-running server.
+"""
+
+import hashlib
+import json
+import textwrap
+from io import BytesIO
+
+import matplotlib
+from matplotlib.figure import Figure
+
+matplotlib.rcParams.update(
+    {
+        # Labels come from users and admins: "$5 vs $10" must be drawn as typed.
+        "text.parse_math": False,
+        "svg.fonttype": "none",
+        # Fixed ids and no date make the same spec produce the same bytes.
+        "svg.hashsalt": "orientacion",
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+    }
+)
+
+PALETTE = {
+    "primary": "#0d6efd",
+    "secondary": "#6c757d",
+    "yes": "#198754",
+    "partly": "#e0a800",
+    "no": "#dc3545",
+}
+SERIES_COLOURS = ["#0d6efd", "#6c757d", "#d63384", "#20c997", "#fd7e14", "#6610f2"]
+
+
+def spec_key(spec: dict) -> str:
+    payload = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def draw(spec: dict) -> bytes:
+    return _DRAWERS[spec["kind"]](spec)
+
+
+def _wrap(label: str, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def _svg(figure: Figure) -> bytes:
+    buffer = BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _radar(spec: dict) -> bytes:
+    labels = spec["labels"]
+    count = len(labels)
+    angles = [2 * 3.141592653589793 * i / count for i in range(count)]
+    figure = Figure(figsize=(6, 5.2))
+    axes = figure.add_subplot(projection="polar")
+    axes.set_theta_offset(3.141592653589793 / 2)
+    axes.set_theta_direction(-1)
+    for index, series in enumerate(spec["series"]):
+        values = list(series["values"])
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        style = "--" if series.get("dashed") else "-"
+        axes.plot(
+            angles + angles[:1],
+            values + values[:1],
+            style,
+            color=colour,
+            linewidth=2,
+            label=series["name"],
+        )
+        if not series.get("dashed"):
+            axes.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.15)
+    axes.set_xticks(angles, [_wrap(label) for label in labels])
+    axes.set_ylim(0, 100)
+    axes.set_yticks([20, 40, 60, 80, 100], ["20", "40", "60", "80", "100"], color="#555")
+    axes.set_title(spec["title"], pad=24, fontsize=11)
+    if len(spec["series"]) > 1:
+        axes.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), frameon=False)
+    return _svg(figure)
+
+
+def _horizontal_bars(spec: dict) -> bytes:
+    labels = [_wrap(label, 28) for label in spec["labels"]]
+    values = spec["values"]
+    figure = Figure(figsize=(6.5, 0.55 * len(labels) + 1.2))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]  # first item on top
+    bars = axes.barh(positions, values, color=PALETTE["primary"])
+    axes.bar_label(bars, labels=[f"{v:.0f}" for v in values], padding=3)
+    axes.set_yticks(positions, labels)
+    axes.set_xlim(0, max([spec.get("xmax", 100), *values]) * 1.08)
+    axes.set_xlabel(spec["xlabel"])
+    axes.set_title(spec["title"], fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _stacked_bars(spec: dict) -> bytes:
+    labels = [_wrap(label, 28) for label in spec["labels"]]
+    figure = Figure(figsize=(6.5, 0.55 * len(labels) + 1.6))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    left = [0.0] * len(labels)
+    for series in spec["series"]:
+        values = series["values"]
+        bars = axes.barh(
+            positions,
+            values,
+            left=left,
+            label=series["name"],
+            color=PALETTE.get(series.get("tone", ""), PALETTE["secondary"]),
+        )
+        axes.bar_label(
+            bars,
+            labels=[f"{v:g}" if v else "" for v in values],
+            label_type="center",
+            color="white",
+            fontweight="bold",
+        )
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(positions, labels)
+    axes.set_xlabel(spec["xlabel"])
+    axes.set_title(spec["title"], fontsize=11)
+    axes.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(spec["series"]), frameon=False
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+_DRAWERS = {
+    "radar": _radar,
+    "horizontal_bars": _horizontal_bars,
+    "stacked_bars": _stacked_bars,
+}

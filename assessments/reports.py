@@ -1,0 +1,345 @@
+"""The gap report: the scoring result of one submitted assessment, arranged for people.
+
+Numbers come from scoring.py untouched; they are rounded only where they are shown.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from assessments import charts, scoring
+from assessments.models import Answer
+from assessments.levels import level_label
+
+
+@dataclass(frozen=True)
+class ChartView:
+    kind: str
+    key: str
+    spec: dict
+    summary: str
+    table_headers: list[str]
+    table_rows: list[list]
+
+
+@dataclass
+class AreaLine:
+    area: object
+    priority: scoring.AreaPriority
+    counts: dict[str, int]
+
+
+@dataclass
+class FocusLine:
+    area: object
+    priority: scoring.AreaPriority
+    why: str
+    items: list[tuple[object, Answer]]
+
+
+@dataclass
+class Report:
+    result: scoring.Result
+    areas: list[AreaLine]
+    work_first: list[FocusLine]
+    quick_wins: list[tuple[object, object, Answer]]
+    strengths: list[object]
+    answers_by_area: list[tuple[object, list[tuple[object, Answer | None]]]]
+    charts: list[ChartView] = field(default_factory=list)
+
+    def chart(self, kind: str) -> ChartView | None:
+        return next((c for c in self.charts if c.kind == kind), None)
+
+
+def scoring_input(areas, answers_by_question_id: dict[int, Answer]):
+    """Plain rows for scoring.py from the bank's areas (questions prefetched) and answers."""
+    area_rows = [scoring.AreaRow(a.code, a.order, float(a.weight)) for a in areas]
+    question_rows = []
+    values = {}
+    for area in areas:
+        for question in area.questions.all():
+            question_rows.append(scoring.QuestionRow(question.number, area.code, question.weight))
+            answer = answers_by_question_id.get(question.pk)
+            if answer is not None and answer.choice:
+                values[question.number] = scoring.ANSWER_VALUES[answer.choice]
+    return area_rows, question_rows, values
+
+
+def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -> Report:
+    area_rows, question_rows, values = scoring_input(areas, answers_by_question_id)
+    result = scoring.score(area_rows, question_rows, values, assessment.bank.thresholds)
+    by_code = {area.code: area for area in areas}
+    priority_by_code = {p.code: p for p in result.priorities}
+    questions_by_number = {q.number: q for area in areas for q in area.questions.all()}
+
+    def answer_to(question):
+        return answers_by_question_id.get(question.pk)
+
+    area_lines = []
+    for area in areas:
+        counts = Counter(answer_to(q).choice for q in area.questions.all() if answer_to(q))
+        area_lines.append(
+            AreaLine(
+                area=area,
+                priority=priority_by_code[area.code],
+                counts={c: counts.get(c, 0) for c in ("yes", "partly", "no")},
+            )
+        )
+
+    ranked = [p for p in result.priorities]
+    work_first = []
+    for focus in result.work_first:
+        position = ranked.index(focus.area)
+        following = ranked[position + 1] if position + 1 < len(ranked) else None
+        work_first.append(
+            FocusLine(
+                area=by_code[focus.area.code],
+                priority=focus.area,
+                why=_why(focus.area, following, by_code),
+                items=[
+                    (questions_by_number[q.number], answer_to(questions_by_number[q.number]))
+                    for q in focus.open_questions
+                ],
+            )
+        )
+
+    quick_wins = []
+    for number in result.quick_wins:
+        question = questions_by_number[number]
+        quick_wins.append((question, question.area, answer_to(question)))
+
+    report = Report(
+        result=result,
+        areas=area_lines,
+        work_first=work_first,
+        quick_wins=quick_wins,
+        strengths=[by_code[code] for code in result.strengths],
+        answers_by_area=[
+            (area, [(q, answer_to(q)) for q in area.questions.all()]) for area in areas
+        ],
+    )
+    report.charts = _charts(assessment, report)
+    return report
+
+
+def _n(value: float, places: int = 1) -> str:
+    return number_format(round(value, places), places)
+
+
+def _why(area: scoring.AreaPriority, following, by_code) -> str:
+    own = {
+        "weight": number_format(area.weight, 2 if area.weight % 1 else 0),
+        "gap": _n(area.gap),
+        "priority": _n(area.priority),
+    }
+    if following is None or following.rank is None:
+        return (
+            _(
+                "Weight %(weight)s × gap %(gap)s = priority %(priority)s; "
+                "every area after it has no gap."
+            )
+            % own
+        )
+    other = {
+        "other": by_code[following.code].name,
+        "other_weight": number_format(following.weight, 2 if following.weight % 1 else 0),
+        "other_gap": _n(following.gap),
+        "other_priority": _n(following.priority),
+    }
+    if round(area.priority, 6) == round(following.priority, 6):
+        return _(
+            "Weight %(weight)s × gap %(gap)s = priority %(priority)s, the same as "
+            "%(other)s; it comes first because it is earlier in the checklist."
+        ) % {**own, **other}
+    return _(
+        "Weight %(weight)s × gap %(gap)s = priority %(priority)s, ahead of %(other)s "
+        "(%(other_weight)s × %(other_gap)s = %(other_priority)s)."
+    ) % {**own, **other}
+
+
+def _chart(kind: str, spec: dict, summary: str, headers, rows) -> ChartView:
+    return ChartView(
+        kind=kind,
+        key=charts.spec_key(spec),
+        spec=spec,
+        summary=summary,
+        table_headers=headers,
+        table_rows=rows,
+    )
+
+
+def _charts(assessment, report: Report) -> list[ChartView]:
+    lines = report.areas
+    names = [line.area.name for line in lines]
+    scores = [round(line.priority.score, 2) for line in lines]
+    strongest = max(lines, key=lambda line: (line.priority.score, -line.area.order))
+    weakest = min(lines, key=lambda line: (line.priority.score, line.area.order))
+    radar = _chart(
+        "radar",
+        {
+            "kind": "radar",
+            "title": _("Score by area (0–100)"),
+            "labels": names,
+            "series": [{"name": assessment.organisation.name, "values": scores}],
+        },
+        _(
+            "The strongest area is %(best)s (%(best_score)s) and the weakest is %(worst)s "
+            "(%(worst_score)s); the further a point lies from the centre, the better."
+        )
+        % {
+            "best": strongest.area.name,
+            "best_score": _n(strongest.priority.score, 0),
+            "worst": weakest.area.name,
+            "worst_score": _n(weakest.priority.score, 0),
+        },
+        [_("Area"), _("Score")],
+        [[line.area.name, _n(line.priority.score, 0)] for line in lines],
+    )
+
+    by_code = {line.area.code: line.area for line in lines}
+    ordered = list(report.result.priorities)
+    with_gap = [p for p in ordered if p.rank is not None]
+    if not with_gap:
+        priority_summary = _("No area has a gap: every answer was “sí”.")
+    elif len(with_gap) == 1:
+        priority_summary = _(
+            "Only %(first)s has a gap, with priority %(first_priority)s (weight × gap)."
+        ) % {"first": by_code[with_gap[0].code].name, "first_priority": _n(with_gap[0].priority)}
+    else:
+        priority_summary = _(
+            "%(first)s comes first with priority %(first_priority)s (weight × gap), "
+            "followed by %(second)s with %(second_priority)s."
+        ) % {
+            "first": by_code[with_gap[0].code].name,
+            "first_priority": _n(with_gap[0].priority),
+            "second": by_code[with_gap[1].code].name,
+            "second_priority": _n(with_gap[1].priority),
+        }
+    priorities = _chart(
+        "priorities",
+        {
+            "kind": "horizontal_bars",
+            "title": _("Priority by area (weight × gap)"),
+            "labels": [by_code[p.code].name for p in ordered],
+            "values": [round(p.priority, 2) for p in ordered],
+            "xmax": 100 * max(p.weight for p in ordered),
+            "xlabel": _("Priority"),
+        },
+        priority_summary,
+        [_("Rank"), _("Area"), _("Weight"), _("Gap"), _("Priority")],
+        [
+            [
+                p.rank or "–",
+                by_code[p.code].name,
+                number_format(p.weight, 2),
+                _n(p.gap, 0),
+                _n(p.priority),
+            ]
+            for p in ordered
+        ],
+    )
+
+    totals = {c: sum(line.counts[c] for line in lines) for c in ("yes", "partly", "no")}
+    most_no = max(lines, key=lambda line: (line.counts["no"], -line.area.order))
+    answers_summary = _(
+        "Of %(total)s answers, %(yes)s were “sí”, %(partly)s “parcialmente” and %(no)s “no”."
+    ) % {"total": sum(totals.values()), **totals}
+    if most_no.counts["no"]:
+        answers_summary += " " + _("%(area)s has the most “no” answers (%(count)s).") % {
+            "area": most_no.area.name,
+            "count": most_no.counts["no"],
+        }
+    labels = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No")}
+    answers = _chart(
+        "answers",
+        {
+            "kind": "stacked_bars",
+            "title": _("Answers by area"),
+            "labels": names,
+            "series": [
+                {"name": labels[c], "tone": c, "values": [line.counts[c] for line in lines]}
+                for c in ("yes", "partly", "no")
+            ],
+            "xlabel": _("Number of questions"),
+        },
+        answers_summary,
+        [_("Area"), labels["yes"], labels["partly"], labels["no"]],
+        [
+            [line.area.name, line.counts["yes"], line.counts["partly"], line.counts["no"]]
+            for line in lines
+        ],
+    )
+    return [radar, priorities, answers]
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_rows(assessment, report: Report) -> list[list]:
+    """One row per answer, then one per area score, then the overall score."""
+    choice_labels = dict(Answer.Choice.choices)
+    rows = [
+        [
+            _("record"),
+            _("area code"),
+            _("area"),
+            _("question"),
+            _("text"),
+            _("answer"),
+            _("note"),
+            _("score"),
+            _("maturity level"),
+        ]
+    ]
+    for area, items in report.answers_by_area:
+        for question, answer in items:
+            rows.append(
+                [
+                    _("answer"),
+                    area.code,
+                    area.name,
+                    question.number,
+                    question.text,
+                    str(choice_labels.get(answer.choice, "")) if answer else "",
+                    answer.note if answer else "",
+                    "",
+                    "",
+                ]
+            )
+    for line in report.areas:
+        rows.append(
+            [
+                _("area score"),
+                line.area.code,
+                line.area.name,
+                "",
+                "",
+                "",
+                "",
+                f"{line.priority.score:.2f}",
+                "",
+            ]
+        )
+    rows.append(
+        [
+            _("overall score"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{report.result.overall:.2f}",
+            str(level_label(report.result.level.value)),
+        ]
+    )
+    return [[spreadsheet_safe(cell) for cell in row] for row in rows]
