@@ -10,8 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from assessments import charts, scoring
-from assessments.models import Answer
 from assessments.levels import level_label
+from assessments.models import Answer
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 from django import template
+
 from assessments import levels
 
 register = template.Library()
