@@ -128,9 +128,16 @@ def _n(value: float, places: int = 1) -> str:
     return number_format(round(value, places), places)
 
 
+def format_weight(value: float) -> str:
+    """1, 1,25 or 1,5: as many decimals as the weight has (at most two)."""
+    digits = f"{value:.2f}".rstrip("0").rstrip(".")
+    places = len(digits.partition(".")[2])
+    return number_format(round(value, places), places)
+
+
 def _why(area: scoring.AreaPriority, following, by_code) -> str:
     own = {
-        "weight": number_format(area.weight, 2 if area.weight % 1 else 0),
+        "weight": format_weight(area.weight),
         "gap": _n(area.gap),
         "priority": _n(area.priority),
     }
@@ -144,7 +151,7 @@ def _why(area: scoring.AreaPriority, following, by_code) -> str:
         )
     other = {
         "other": by_code[following.code].name,
-        "other_weight": number_format(following.weight, 2 if following.weight % 1 else 0),
+        "other_weight": format_weight(following.weight),
         "other_gap": _n(following.gap),
         "other_priority": _n(following.priority),
     }
@@ -233,7 +240,7 @@ def _charts(assessment, report: Report) -> list[ChartView]:
             [
                 p.rank or "–",
                 by_code[p.code].name,
-                number_format(p.weight, 2),
+                format_weight(p.weight),
                 _n(p.gap, 0),
                 _n(p.priority),
             ]

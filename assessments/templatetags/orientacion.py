@@ -1,6 +1,6 @@
 from django import template
 
-from assessments import levels
+from assessments import levels, reports
 
 register = template.Library()
 
@@ -19,3 +19,8 @@ def score(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def weight(value) -> str:
+    return reports.format_weight(float(value))
