@@ -35,8 +35,15 @@ PALETTE = {
 SERIES_COLOURS = ["#0d6efd", "#6c757d", "#d63384", "#20c997", "#fd7e14", "#6610f2"]
 
 
+# Part of every key: raise it when the drawing code changes, so cached drawings made by
+# the old code are not served for the same data.
+STYLE_VERSION = 1
+
+
 def spec_key(spec: dict) -> str:
-    payload = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        [STYLE_VERSION, spec], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -50,7 +57,9 @@ def _wrap(label: str, width: int = 18) -> str:
 
 def _svg(figure: Figure) -> bytes:
     buffer = BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    # Margins are fixed per chart kind: automatic layouts (constrained, bbox "tight")
+    # measure every label by drawing, which doubles the time a chart takes.
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -58,7 +67,8 @@ def _radar(spec: dict) -> bytes:
     labels = spec["labels"]
     count = len(labels)
     angles = [2 * 3.141592653589793 * i / count for i in range(count)]
-    figure = Figure(figsize=(6, 5.2))
+    figure = Figure(figsize=(6.4, 5.4))
+    figure.subplots_adjust(left=0.17, right=0.83, top=0.82, bottom=0.1)
     axes = figure.add_subplot(projection="polar")
     axes.set_theta_offset(3.141592653589793 / 2)
     axes.set_theta_direction(-1)
@@ -88,7 +98,9 @@ def _radar(spec: dict) -> bytes:
 def _horizontal_bars(spec: dict) -> bytes:
     labels = [_wrap(label, 28) for label in spec["labels"]]
     values = spec["values"]
-    figure = Figure(figsize=(6.5, 0.55 * len(labels) + 1.2))
+    height = 0.55 * len(labels) + 1.2
+    figure = Figure(figsize=(6.5, height))
+    figure.subplots_adjust(left=0.33, right=0.95, top=1 - 0.45 / height, bottom=0.6 / height)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]  # first item on top
     bars = axes.barh(positions, values, color=PALETTE["primary"])
@@ -103,7 +115,9 @@ def _horizontal_bars(spec: dict) -> bytes:
 
 def _stacked_bars(spec: dict) -> bytes:
     labels = [_wrap(label, 28) for label in spec["labels"]]
-    figure = Figure(figsize=(6.5, 0.55 * len(labels) + 1.6))
+    height = 0.55 * len(labels) + 1.6
+    figure = Figure(figsize=(6.5, height))
+    figure.subplots_adjust(left=0.33, right=0.95, top=1 - 0.45 / height, bottom=1.0 / height)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]
     left = [0.0] * len(labels)
@@ -120,7 +134,8 @@ def _stacked_bars(spec: dict) -> bytes:
             bars,
             labels=[f"{v:g}" if v else "" for v in values],
             label_type="center",
-            color="white",
+            # Dark text on the yellow "parcialmente" bars, white on the others, for contrast.
+            color="#212529" if series.get("tone") == "partly" else "white",
             fontweight="bold",
         )
         left = [a + b for a, b in zip(left, values, strict=True)]

@@ -2,6 +2,8 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Answer
@@ -67,25 +69,52 @@ class AnswersForm(forms.Form):
             if not self.cleaned_data.get(f"q{question.pk}-choice")
         ]
 
-    @property
-    def answered_count(self) -> int:
-        return sum(1 for qid in self.question_ids if self[f"q{qid}-choice"].value())
 
-    def sections(self) -> list[dict]:
-        """Per area: its questions with their bound fields, and how many are answered."""
-        sections = []
-        for area in self.areas:
-            items = []
-            for question in area.questions.all():
-                choice = self[f"q{question.pk}-choice"]
-                items.append(
-                    {
-                        "question": question,
-                        "choice": choice,
-                        "note": self[f"q{question.pk}-note"],
-                        "answered": bool(choice.value()),
-                    }
-                )
-            answered = sum(item["answered"] for item in items)
-            sections.append({"area": area, "items": items, "answered": answered})
-        return sections
+def answer_sections(areas, values, errors=None) -> list[dict]:
+    """Per area: its questions with their current values and errors, and how many are
+    answered. `values` maps field names to what was saved or just posted.
+
+    Plain values rather than bound fields: the page repeats them for every question, and
+    building and rendering a widget per question is what made the page slow.
+    """
+    errors = errors or {}
+    sections = []
+    for area in areas:
+        items = []
+        for question in area.questions.all():
+            choice_name, note_name = f"q{question.pk}-choice", f"q{question.pk}-note"
+            choice = values.get(choice_name) or ""
+            items.append(
+                {
+                    "question": question,
+                    "choice_name": choice_name,
+                    "choice_value": choice,
+                    "choice_errors": errors.get(choice_name, []),
+                    "note_name": note_name,
+                    "note_value": values.get(note_name) or "",
+                    "note_errors": errors.get(note_name, []),
+                    "answered": bool(choice),
+                }
+            )
+        answered = sum(item["answered"] for item in items)
+        sections.append({"area": area, "items": items, "answered": answered})
+    return sections
+
+
+def questions_html(sections, missing=()) -> str:
+    """The question cards, rendered by Jinja2 (autoescaped) for speed."""
+    html = render_to_string(
+        "assessments/questions.jinja",
+        {
+            "sections": sections,
+            "missing": bool(missing),
+            "choices": [(value, str(label)) for value, label in Answer.Choice.choices],
+            "note_max_length": settings.ANSWER_NOTE_MAX_LENGTH,
+            "text": {
+                "help_intro": _("What “sí” looks like:"),
+                "note_label": _("Note (optional)"),
+            },
+        },
+        using="jinja2",
+    )
+    return mark_safe(html)  # noqa: S308 -- Jinja2's autoescaping output

@@ -3,6 +3,7 @@
 Numbers come from scoring.py untouched; they are rounded only where they are shown.
 """
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -51,6 +52,21 @@ class Report:
 
     def chart(self, kind: str) -> ChartView | None:
         return next((c for c in self.charts if c.kind == kind), None)
+
+
+def page_cache_key(assessment, language: str) -> str:
+    """Everything a submitted report shows that is not frozen with its answers."""
+    submitter = assessment.submitted_by
+    parts = [
+        assessment.pk,
+        assessment.submitted_at.isoformat(),
+        assessment.bank_id,
+        assessment.organisation.name,
+        submitter.get_full_name() or submitter.username if submitter else "",
+        language,
+    ]
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"report:{digest}"
 
 
 def scoring_input(areas, answers_by_question_id: dict[int, Answer]):

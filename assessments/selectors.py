@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -77,19 +78,18 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
     return membership
 
 
-def assessment_for_user(user, assessment_id: int, roles=None) -> Assessment:
-    """An assessment of one of the user's organisations, or 404: the one way into one."""
+def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Assessment:
+    """An assessment of one of the user's organisations, or 404: the one way into one.
+    `related` names further relations the page shows (fetched in the same query)."""
     memberships = Membership.objects.filter(user=user)
     if roles:
         memberships = memberships.filter(role__in=roles)
-    assessment = (
-        Assessment.objects.select_related("organisation", "bank", "started_by", "submitted_by")
-        .filter(pk=assessment_id, organisation__in=memberships.values("organisation"))
-        .first()
-    )
-    if assessment is None:
-        raise Http404
-    return assessment
+    try:
+        return Assessment.objects.select_related("organisation", "bank", *related).get(
+            pk=assessment_id, organisation__in=memberships.values("organisation")
+        )
+    except Assessment.DoesNotExist:
+        raise Http404 from None
 
 
 def questions_by_area(bank_id: int) -> list[Area]:
@@ -99,6 +99,19 @@ def questions_by_area(bank_id: int) -> list[Area]:
         .order_by("order")
         .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("number")))
     )
+
+
+def bank_structure(bank: QuestionBank) -> list[Area]:
+    """`questions_by_area`, kept in each worker's memory for a published bank, whose
+    questions never change (edits go into a new version)."""
+    if bank.status != QuestionBank.Status.PUBLISHED:
+        return questions_by_area(bank.pk)
+    key = f"bank-structure:{bank.pk}:{bank.published_at.isoformat()}"
+    areas = caches["pages"].get(key)
+    if areas is None:
+        areas = questions_by_area(bank.pk)
+        caches["pages"].set(key, areas, timeout=600)
+    return areas
 
 
 def answers_of(assessment_id: int, respondent) -> dict[int, Answer]:

@@ -2,17 +2,20 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import charts, reports, selectors, services
-from assessments.forms import AnswersForm
+from assessments.forms import AnswersForm, answer_sections, questions_html
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
@@ -41,28 +44,28 @@ def assessment_start(request, organisation_id: int):
 @require_http_methods(["GET", "POST"])
 def assessment_answer(request, assessment_id: int):
     assessment = selectors.assessment_for_user(request.user, assessment_id, roles=MANAGER)
-    areas = selectors.questions_by_area(assessment.bank_id)
-    context = {"assessment": assessment}
-
     if assessment.is_submitted:
         if request.method == "GET":
             return redirect("assessment_report", assessment_id=assessment.pk)
         messages.error(request, _("This assessment was submitted and can no longer be changed."))
+        context = {"assessment": assessment}
         return render(request, "assessments/answers_submitted.html", context, status=409)
+
+    areas = selectors.bank_structure(assessment.bank)
 
     if request.method == "GET":
         saved = selectors.answers_of(assessment.pk, request.user)
-        form = AnswersForm(areas=areas, initial=_initial(saved))
-        return render(request, "assessments/answer.html", {**context, "form": form})
+        return _answer_page(request, assessment, areas, _initial(saved))
 
     form = AnswersForm(request.POST, areas=areas)
     submitting = request.POST.get("action") == "submit"
     if not form.is_valid():
         messages.error(request, _("Nothing was saved: please correct the marked fields."))
-        return render(request, "assessments/answer.html", {**context, "form": form}, status=400)
+        return _answer_page(request, assessment, areas, request.POST, form, status=400)
     if submitting and (missing := form.unanswered_questions()):
-        context.update(form=form, missing=missing)
-        return render(request, "assessments/answer.html", context, status=400)
+        return _answer_page(
+            request, assessment, areas, request.POST, form, missing=missing, status=400
+        )
     try:
         if submitting:
             services.answers_submit(
@@ -72,7 +75,7 @@ def assessment_answer(request, assessment_id: int):
             services.answers_save(assessment=assessment, user=request.user, answers=form.answers())
     except services.AssessmentError as error:
         messages.error(request, str(error))
-        return render(request, "assessments/answer.html", {**context, "form": form}, status=409)
+        return _answer_page(request, assessment, areas, request.POST, form, status=409)
     if submitting:
         messages.success(request, _("Assessment submitted. Here is your report."))
         return redirect("assessment_report", assessment_id=assessment.pk)
@@ -85,34 +88,76 @@ def assessment_answer(request, assessment_id: int):
     return redirect("assessment_answer", assessment_id=assessment.pk)
 
 
+def _answer_page(request, assessment, areas, values, form=None, missing=(), status=200):
+    sections = answer_sections(areas, values, form.errors if form else None)
+    context = {
+        "assessment": assessment,
+        "sections": sections,
+        "total": sum(len(section["items"]) for section in sections),
+        "answered": sum(section["answered"] for section in sections),
+        "non_field_errors": form.non_field_errors() if form else [],
+        "missing": missing,
+        "questions_html": questions_html(sections, missing),
+    }
+    return render(request, "assessments/answer.html", context, status=status)
+
+
 def _submitted_report(request, assessment_id: int):
     """The assessment (any member may read it) and its report, or None for a draft."""
-    assessment = selectors.assessment_for_user(request.user, assessment_id)
+    assessment = selectors.assessment_for_user(
+        request.user, assessment_id, related=["submitted_by"]
+    )
     if not assessment.is_submitted:
         return assessment, None
     areas, answers = selectors.report_inputs(assessment)
     return assessment, reports.build_report(assessment, areas, answers)
 
 
+def _rendered_report(request, assessment) -> dict:
+    """The report's HTML and chart keys. A submitted report never changes, so each worker
+    keeps it in memory (keyed by everything it shows) until the worker restarts."""
+    key = reports.page_cache_key(assessment, get_language())
+    page = caches["pages"].get(key)
+    if page is None:
+        areas, answers = selectors.report_inputs(assessment)
+        report = reports.build_report(assessment, areas, answers)
+        html = render_to_string(
+            "assessments/_report_body.html",
+            {"assessment": assessment, "report": report},
+            request=request,
+        )
+        page = {"html": html, "charts": {c.kind: c.key for c in report.charts}}
+        caches["pages"].set(key, page)
+    return page
+
+
 @require_GET
 def assessment_report(request, assessment_id: int):
-    assessment, report = _submitted_report(request, assessment_id)
-    if report is None:
+    assessment = selectors.assessment_for_user(
+        request.user, assessment_id, related=["submitted_by"]
+    )
+    if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
-    return render(request, "assessments/report.html", {"assessment": assessment, "report": report})
+    body = mark_safe(_rendered_report(request, assessment)["html"])  # noqa: S308 -- our template
+    return render(request, "assessments/report.html", {"assessment": assessment, "body": body})
 
 
 @require_GET
 @cache_control(private=True, max_age=31536000, immutable=True)
 def assessment_chart(request, assessment_id: int, kind: str, key: str):
-    # The key in the URL is a hash of the chart's data, so a URL always names one drawing;
-    # it is recomputed here so that nobody can fetch a drawing of data they cannot see.
-    assessment, report = _submitted_report(request, assessment_id)
-    chart = report.chart(kind) if report else None
-    if chart is None or chart.key != key:
+    # The key in the URL is a hash of the chart's data, so a URL always names one drawing.
+    # It must be this assessment's current key, so nobody fetches data they cannot see.
+    assessment = selectors.assessment_for_user(
+        request.user, assessment_id, related=["submitted_by"]
+    )
+    if not assessment.is_submitted:
+        raise Http404
+    if _rendered_report(request, assessment)["charts"].get(kind) != key:
         raise Http404
     svg = cache.get(f"chart:{key}")
     if svg is None:
+        areas, answers = selectors.report_inputs(assessment)
+        chart = reports.build_report(assessment, areas, answers).chart(kind)
         svg = charts.draw(chart.spec)
         cache.set(f"chart:{key}", svg, timeout=None)
     return HttpResponse(svg, content_type="image/svg+xml")

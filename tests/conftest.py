@@ -6,6 +6,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.management import call_command
 
 from assessments import services
@@ -16,12 +17,15 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
+    caches["sessions"].clear()
+    caches["pages"].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path / "cache"),
-        }
+        },
     }
 
 

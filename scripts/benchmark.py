@@ -1,0 +1,287 @@
+#!/usr/bin/env python
+"""Measure the report and answer pages, then load them over HTTP with gunicorn and wrk.
+
+    .venv/bin/python scripts/benchmark.py              # SQLite in a temporary folder
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/orientacion_bench \\
+        .venv/bin/python scripts/benchmark.py          # PostgreSQL (the database is reset)
+
+It creates its own data in its own database, so it never touches the demo or your data.
+wrk comes from Debian (`apt-get install wrk`); without it the HTTP part is skipped.
+"""
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+WORK = Path(tempfile.mkdtemp(prefix="orientacion-bench-"))
+ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-" + os.urandom(24).hex(),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "HTTPS": "0",
+    "CACHE_DIR": str(WORK / "cache"),
+    "STATIC_ROOT": str(WORK / "static"),
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{WORK / 'bench.sqlite3'}"),
+    "LOG_LEVEL": "ERROR",
+}
+os.environ.update(ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orientacion.settings")
+sys.path.insert(0, str(PROJECT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache, caches  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from assessments import charts, reports, selectors, services  # noqa: E402
+from assessments.models import Membership, Organisation, Question, QuestionBank  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+PATTERN = ["yes", "partly", "no", "yes", "partly"]
+
+
+def reset_database():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--no-input", verbosity=0)
+    call_command("loaddata", str(PROJECT / "fixtures/question_bank.json"), verbosity=0)
+
+
+def larger_bank(times: int) -> QuestionBank:
+    """An unpublished copy of the bank with every question repeated `times` times."""
+    source = QuestionBank.objects.get(version=1)
+    bank = QuestionBank.objects.create(version=100 + times, title_es=source.title_es)
+    number = 0
+    for area in source.areas.order_by("order"):
+        copy = bank.areas.create(
+            code=area.code,
+            order=area.order,
+            name_es=area.name_es,
+            name_en=area.name_en,
+            description_es=area.description_es,
+            weight=area.weight,
+        )
+        for question in area.questions.order_by("number"):
+            for _ in range(times):
+                number += 1
+                copy.questions.create(
+                    number=number,
+                    weight=question.weight,
+                    text_es=question.text_es,
+                    help_es=question.help_es,
+                    recommendation_es=question.recommendation_es,
+                )
+    return bank
+
+
+def submitted_on(bank, organisation, user):
+    assessment = services.assessment_start(organisation=organisation, user=user)
+    assessment.bank = bank
+    assessment.save(update_fields=["bank"])
+    questions = Question.objects.filter(area__bank=bank).order_by("number")
+    services.answers_submit(
+        assessment=assessment,
+        user=user,
+        answers={
+            q.pk: services.AnswerInput(choice=PATTERN[i % len(PATTERN)], note="nota " * (i % 3))
+            for i, q in enumerate(questions)
+        },
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+def make_data():
+    manager = get_user_model().objects.create_user("bench")
+    organisation = Organisation.objects.create(
+        name="Bench S.A.", sector="Servicios", size_band="medium", country="España"
+    )
+    Membership.objects.create(user=manager, organisation=organisation, role="manager")
+    bank = QuestionBank.objects.get(version=1)
+    report = submitted_on(bank, organisation, manager)
+    big = submitted_on(larger_bank(3), organisation, manager)
+    draft = services.assessment_start(organisation=organisation, user=manager)
+    half = Question.objects.filter(area__bank=bank).order_by("number")[:10]
+    services.answers_save(
+        assessment=draft,
+        user=manager,
+        answers={q.pk: services.AnswerInput(choice="partly", note="") for q in half},
+    )
+    return manager, report, big, draft
+
+
+def row(label: str, value, unit: str = "") -> None:
+    shown = f"{value:9.1f}" if isinstance(value, float) else f"{value:9d}"
+    print(f"  {label:<44}{shown} {unit}".rstrip())
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def median_ms(fn, runs=RUNS) -> float:
+    return statistics.median(timed(fn) for _ in range(runs))
+
+
+def get_ok(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def chart_urls(client, report_url):
+    import re
+
+    page = get_ok(client, report_url).content.decode()
+    return re.findall(r'src="(/assessments/\d+/charts/[^"]+\.svg)"', page)
+
+
+def in_process(manager, report, big, draft):
+    client = Client()
+    client.force_login(manager)
+    report_url = reverse("assessment_report", args=[report.pk])
+    answer_url = reverse("assessment_answer", args=[draft.pk])
+    urls = chart_urls(client, report_url)
+
+    def report_with_charts_cold():
+        cache.clear()
+        caches["pages"].clear()
+        get_ok(client, report_url)
+        for url in urls:
+            get_ok(client, url)
+
+    def report_with_charts_warm():
+        get_ok(client, report_url)
+        for url in urls:
+            get_ok(client, url)
+
+    get_ok(client, answer_url)
+    report_with_charts_warm()
+    print(f"\nIn-process server time, median of {RUNS} runs ({connection.vendor}):")
+    row("answer page (20 questions)", median_ms(lambda: get_ok(client, answer_url)), "ms")
+    row("report page, cached", median_ms(lambda: get_ok(client, report_url)), "ms")
+    row("report + its 3 charts, nothing cached", median_ms(report_with_charts_cold), "ms")
+    row("report + its 3 charts, all cached", median_ms(report_with_charts_warm), "ms")
+
+    areas, answers = selectors.report_inputs(report)
+    built = reports.build_report(report, areas, answers)
+    print("\nDrawing one chart (matplotlib to SVG), median:")
+    for chart in built.charts:
+        row(chart.kind, median_ms(lambda c=chart: charts.draw(c.spec)), "ms")
+
+    print("\nQueries per request:")
+    for label, assessment in (("20 questions", report), ("60 questions", big)):
+        url = reverse("assessment_report", args=[assessment.pk])
+        caches["pages"].clear()
+        with CaptureQueriesContext(connection) as first:
+            get_ok(client, url)
+        with CaptureQueriesContext(connection) as again:
+            get_ok(client, url)
+        row(f"report page, {label}, first view", len(first))
+        row(f"report page, {label}, cached", len(again))
+    with CaptureQueriesContext(connection) as queries:
+        get_ok(client, answer_url)
+    row("answer page", len(queries))
+    return client, report_url, answer_url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wrk(url: str, cookie: str) -> float:
+    output = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{WRK_SECONDS}s", "-H", f"Cookie: {cookie}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
+    return float(line.split()[1])
+
+
+def over_http(client, report_url, answer_url):
+    if not shutil.which("wrk"):
+        print("\nwrk is not installed (apt-get install wrk): HTTP load skipped.")
+        return
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "orientacion.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=PROJECT,
+        env={**os.environ, **ENV},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        for path in ("/healthz", answer_url, report_url):  # warm both workers
+            wrk(base + path, cookie)
+        # Rounds alternate the pages so that a passing slowdown of this shared machine
+        # weighs on all three alike; each figure is the median of its rounds.
+        rates = {"trivial": [], "answer": [], "report": []}
+        for _ in range(ROUNDS):
+            rates["trivial"].append(wrk(base + "/healthz", cookie))
+            rates["answer"].append(wrk(base + answer_url, cookie))
+            rates["report"].append(wrk(base + report_url, cookie))
+        trivial, answer, report = (statistics.median(rates[k]) for k in rates)
+        print(
+            f"\nHTTP load: gunicorn, 2 workers; wrk -t2 -c8 -d{WRK_SECONDS}s on 127.0.0.1, "
+            f"median of {ROUNDS} alternating rounds"
+        )
+        row("trivial view (/healthz)", trivial, "req/s")
+        row("answer page", answer, f"req/s = {answer / trivial:.2f} of the trivial view")
+        row("report page, cached", report, f"req/s = {report / trivial:.2f} of the trivial view")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main():
+    print(f"Orientación benchmark · {os.cpu_count()} cores · data in {WORK}")
+    reset_database()
+    manager, report, big, draft = make_data()
+    client, report_url, answer_url = in_process(manager, report, big, draft)
+    over_http(client, report_url, answer_url)
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
