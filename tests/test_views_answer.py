@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
@@ -157,8 +158,13 @@ def test_the_answer_page_query_count_does_not_grow_with_answers(
 ):
     client = client_for(client, alice)
     client.post(url(draft), form_data(bank, all_choices("partly")))
+    caches["pages"].clear()
     # user, assessment (+organisation, bank; membership check as a subquery),
     # areas, their questions, this respondent's answers (the session comes from memory)
     with django_assert_num_queries(5):
         response = client.get(url(draft))
     assert response.status_code == 200
+    # A published bank's questions stay in memory: then only user, assessment, answers.
+    with django_assert_num_queries(3):
+        response = client.get(url(draft))
+    assert response.content.decode().count('class="card question-card') == 20
