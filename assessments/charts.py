@@ -149,7 +149,59 @@ def _stacked_bars(spec: dict) -> bytes:
     return _svg(figure)
 
 
+def _heatmap(spec: dict) -> bytes:
+    """Rows × columns of 0–100 scores, each cell labelled with its value."""
+    rows, columns, values = spec["rows"], spec["columns"], spec["values"]
+    height = 0.42 * len(rows) + 2.2
+    figure = Figure(figsize=(7.5, height))
+    figure.subplots_adjust(left=0.3, right=0.98, top=1 - 1.6 / height, bottom=0.25 / height)
+    axes = figure.add_subplot()
+    grid = [[float("nan") if v is None else v for v in row] for row in values]
+    axes.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
+    for y, row in enumerate(values):
+        for x, value in enumerate(row):
+            text = "–" if value is None else f"{value:.0f}"
+            # The colour map is darkest at both ends: white text there, dark elsewhere.
+            dark_cell = value is not None and (value < 15 or value > 85)
+            colour = "white" if dark_cell else "#212529"
+            axes.text(x, y, text, ha="center", va="center", fontsize=8, color=colour)
+    axes.set_xticks(range(len(columns)), [_wrap(c, 14) for c in columns], fontsize=8)
+    axes.xaxis.tick_top()
+    axes.set_yticks(range(len(rows)), [_wrap(r, 32) for r in rows], fontsize=8)
+    axes.set_title(spec["title"], fontsize=11, pad=34)
+    axes.tick_params(length=0)
+    return _svg(figure)
+
+
+def _lines(spec: dict) -> bytes:
+    """One line per series over ordered points (dates as labels)."""
+    labels = spec["labels"]
+    figure = Figure(figsize=(7, 4.4))
+    figure.subplots_adjust(left=0.08, right=0.68, top=0.9, bottom=0.14)
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))
+    for index, series in enumerate(spec["series"]):
+        axes.plot(
+            positions,
+            [float("nan") if v is None else v for v in series["values"]],
+            marker="o",
+            linewidth=3 if series.get("bold") else 1.5,
+            color="#212529" if series.get("bold") else SERIES_COLOURS[index % 6],
+            label=series["name"],
+        )
+    axes.set_xticks(positions, labels)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel(spec["ylabel"])
+    axes.set_title(spec["title"], fontsize=11)
+    axes.grid(axis="y", color="#dee2e6")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
 _DRAWERS = {
+    "heatmap": _heatmap,
+    "lines": _lines,
     "radar": _radar,
     "horizontal_bars": _horizontal_bars,
     "stacked_bars": _stacked_bars,

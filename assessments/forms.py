@@ -1,12 +1,14 @@
 import re
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Answer
+from assessments.levels import LEVELS
+from assessments.models import Answer, Organisation
 from assessments.services import AnswerInput
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
@@ -118,3 +120,42 @@ def questions_html(sections, missing=()) -> str:
         using="jinja2",
     )
     return mark_safe(html)  # noqa: S308 -- Jinja2's autoescaping output
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(label=_("Organisation"), max_length=200)
+    sector = forms.CharField(label=_("Sector"), max_length=100)
+    size_band = forms.ChoiceField(label=_("Size"), choices=Organisation.SizeBand.choices)
+    country = forms.CharField(label=_("Country"), max_length=100, initial="España")
+    manager_first_name = forms.CharField(label=_("Manager's first name"), max_length=150)
+    manager_last_name = forms.CharField(
+        label=_("Manager's last name"), max_length=150, required=False
+    )
+    manager_email = forms.EmailField(label=_("Manager's e-mail"))
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_sector(self):
+        return self.cleaned_data["sector"].strip()
+
+
+class PortfolioFilter(django_filters.FilterSet):
+    sector = django_filters.ChoiceFilter(label=_("Sector"), empty_label=_("All sectors"))
+    size_band = django_filters.ChoiceFilter(
+        label=_("Size"), choices=Organisation.SizeBand.choices, empty_label=_("All sizes")
+    )
+    level = django_filters.ChoiceFilter(
+        field_name="current_level",
+        label=_("Maturity level"),
+        choices=[(code, label) for code, (label, _description) in LEVELS.items()],
+        empty_label=_("All levels"),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["sector", "size_band", "level"]
+
+    def __init__(self, *args, sectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["sector"].extra["choices"] = [(s, s) for s in sectors]

@@ -3,11 +3,20 @@
 from dataclasses import dataclass
 
 from django.core.cache import caches
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from assessments import scoring
-from assessments.models import Answer, Area, Assessment, Membership, Question, QuestionBank
+from assessments.models import (
+    Answer,
+    Area,
+    AreaResult,
+    Assessment,
+    Membership,
+    Organisation,
+    Question,
+    QuestionBank,
+)
 
 
 def current_bank() -> QuestionBank | None:
@@ -128,4 +137,119 @@ def report_inputs(assessment: Assessment) -> tuple[list[Area], dict[int, Answer]
     return (
         questions_by_area(assessment.bank_id),
         answers_of(assessment.pk, assessment.submitted_by_id),
+    )
+
+
+# Consultants' portfolio. Every figure below is computed by the database, so a page's
+# query count is the same for 5 organisations or 500.
+
+
+def followed_organisations(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.CONSULTANT
+    )
+
+
+def _submitted_of(organisation_ref) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(
+        organisation=organisation_ref, status=Assessment.Status.SUBMITTED
+    ).order_by("-submitted_at", "-pk")
+
+
+def portfolio(user) -> QuerySet[Organisation]:
+    """Followed organisations with their current result (latest submitted assessment),
+    the change since the one before, and the current top-priority area."""
+    submitted = _submitted_of(OuterRef("pk"))
+    return followed_organisations(user).annotate(
+        current_id=Subquery(submitted.values("pk")[:1]),
+        current_score=Subquery(submitted.values("overall_score")[:1]),
+        current_level=Subquery(submitted.values("maturity_level")[:1]),
+        current_date=Subquery(submitted.values("submitted_at")[:1]),
+        current_bank=Subquery(submitted.values("bank__version")[:1]),
+        previous_score=Subquery(submitted.values("overall_score")[1:2]),
+        change=F("current_score") - F("previous_score"),
+        top_area_id=Subquery(
+            AreaResult.objects.filter(assessment=OuterRef("current_id"), rank=1).values("area_id")[
+                :1
+            ]
+        ),
+        submitted_count=Count(
+            "assessments", filter=Q(assessments__status=Assessment.Status.SUBMITTED)
+        ),
+    )
+
+
+def areas_by_id(area_ids) -> dict[int, Area]:
+    return {area.pk: area for area in Area.objects.filter(pk__in=[a for a in area_ids if a])}
+
+
+def current_results(user) -> QuerySet[Assessment]:
+    """The current (latest submitted) assessment of every followed organisation."""
+    return Assessment.objects.filter(
+        pk__in=portfolio(user).exclude(current_id=None).values("current_id")
+    )
+
+
+def benchmark(user) -> dict[str, float]:
+    """Area code → mean area score of the current results of every followed organisation."""
+    rows = (
+        AreaResult.objects.filter(assessment__in=current_results(user))
+        .values("area_code")
+        .annotate(mean=Avg("score"))
+    )
+    return {row["area_code"]: float(row["mean"]) for row in rows}
+
+
+def current_area_scores(organisation_ids) -> dict[int, dict[str, float]]:
+    """Organisation id → area code → score of its current result."""
+    latest = _submitted_of(OuterRef("assessment__organisation")).values("pk")[:1]
+    rows = AreaResult.objects.filter(
+        assessment__organisation_id__in=organisation_ids, assessment=Subquery(latest)
+    ).values_list("assessment__organisation_id", "area_code", "score")
+    scores: dict[int, dict[str, float]] = {}
+    for organisation_id, code, score in rows:
+        scores.setdefault(organisation_id, {})[code] = float(score)
+    return scores
+
+
+def area_columns() -> list[Area]:
+    """The areas of the current bank: the columns of every comparison, matched by code."""
+    bank = current_bank()
+    return list(Area.objects.filter(bank=bank).order_by("order")) if bank else []
+
+
+def progress(organisation_id: int) -> list[Assessment]:
+    """The organisation's submitted assessments, oldest first, with their area scores."""
+    return list(
+        _submitted_of(organisation_id)
+        .select_related("bank")
+        .prefetch_related("area_results")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def portfolio_answers(user):
+    """Every answer the portfolio's submitted assessments were scored with, as rows."""
+    return (
+        Answer.objects.filter(
+            response__assessment__organisation__in=followed_organisations(user),
+            response__assessment__status=Assessment.Status.SUBMITTED,
+            response__respondent=F("response__assessment__submitted_by"),
+        )
+        .order_by(
+            "response__assessment__organisation__name",
+            "response__assessment_id",
+            "question__area__order",
+            "question__number",
+        )
+        .values_list(
+            "response__assessment__organisation__name",
+            "response__assessment__submitted_at",
+            "response__assessment__bank__version",
+            "question__area__code",
+            "question__number",
+            "question__text_es",
+            "choice",
+            "note",
+        )
     )

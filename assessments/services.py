@@ -4,12 +4,18 @@ rejected request leaves nothing behind."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from assessments import scoring, selectors
-from assessments.models import Answer, AreaResult, Assessment, Organisation, Response
+from assessments.models import Answer, AreaResult, Assessment, Membership, Organisation, Response
 
 
 class AssessmentError(Exception):
@@ -109,3 +115,73 @@ def answers_submit(*, assessment: Assessment, user, answers: dict[int, AnswerInp
 
 def _two_places(value: float) -> Decimal:
     return Decimal(str(round(value, 2)))
+
+
+@dataclass(frozen=True)
+class NewClient:
+    organisation: Organisation
+    manager: object
+    uidb64: str
+    token: str
+
+
+@transaction.atomic
+def client_add(
+    *,
+    consultant,
+    name,
+    sector,
+    size_band,
+    country,
+    manager_email,
+    manager_first_name,
+    manager_last_name,
+) -> NewClient:
+    """A client organisation the consultant follows, with a manager who sets their own
+    password through a one-time link (Django's password-reset token)."""
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(manager_email).lower()
+    if user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        raise AssessmentError(
+            _("An account with the e-mail %(email)s already exists.") % {"email": email}
+        )
+    organisation = Organisation.objects.create(
+        name=name, sector=sector, size_band=size_band, country=country
+    )
+    manager = user_model(
+        username=email, email=email, first_name=manager_first_name, last_name=manager_last_name
+    )
+    manager.set_unusable_password()
+    manager.save()
+    Membership.objects.bulk_create(
+        [
+            Membership(user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT),
+            Membership(user=manager, organisation=organisation, role=Membership.Role.MANAGER),
+        ]
+    )
+    return NewClient(
+        organisation=organisation,
+        manager=manager,
+        uidb64=urlsafe_base64_encode(force_bytes(manager.pk)),
+        token=default_token_generator.make_token(manager),
+    )
+
+
+def invitation_send(*, client: NewClient, link: str, consultant) -> None:
+    send_mail(
+        subject=_("Your access to Orientación"),
+        message=_(
+            "Hello %(name)s,\n\n%(consultant)s has added %(organisation)s to Orientación, "
+            "the customer-orientation self-assessment. Choose your password here (the link "
+            "works once):\n\n%(link)s\n\nYour username is %(username)s."
+        )
+        % {
+            "name": client.manager.first_name or client.manager.username,
+            "consultant": consultant.get_full_name() or consultant.username,
+            "organisation": client.organisation.name,
+            "link": link,
+            "username": client.manager.username,
+        },
+        from_email=None,
+        recipient_list=[client.manager.email],
+    )

@@ -26,4 +26,20 @@ urlpatterns = [
         views.assessment_chart,
         name="assessment_chart",
     ),
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/compare/", views.compare, name="compare"),
+    path(
+        "portfolio/compare/charts/<slug:kind>/<slug:key>.svg",
+        views.compare_chart,
+        name="compare_chart",
+    ),
+    path("portfolio/clients/new/", views.client_add, name="client_add"),
+    path("portfolio/results.csv", views.portfolio_csv, name="portfolio_csv"),
+    path("portfolio/answers.csv", views.portfolio_answers_csv, name="portfolio_answers_csv"),
+    path("organisations/<int:organisation_id>/progress/", views.progress, name="progress"),
+    path(
+        "organisations/<int:organisation_id>/progress/chart/<slug:key>.svg",
+        views.progress_chart,
+        name="progress_chart",
+    ),
 ]

@@ -10,6 +10,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from assessments.models import Answer, Assessment
 from tests.conftest import all_choices, answer_inputs, client_for
 
+OBJECT_IDS = {"organisation_id", "assessment_id"}
+
 
 def patterns_with_ids():
     found = []
@@ -18,7 +20,7 @@ def patterns_with_ids():
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
                 names = set(pattern.pattern.converters)
-                if names and pattern.name and not (prefix or "").startswith("admin"):
+                if names & OBJECT_IDS and pattern.name and not prefix.startswith("admin"):
                     found.append((pattern.name, sorted(names)))
             else:
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
@@ -35,6 +37,8 @@ def test_the_walk_finds_the_app_s_object_urls():
         "assessment_report",
         "assessment_csv",
         "assessment_chart",
+        "progress",
+        "progress_chart",
     } <= names
 
 
@@ -51,7 +55,10 @@ def acme_objects(bank, acme, alice, submitted):
         client.get(reverse("assessment_report", args=[submitted.pk])).content.decode(),
     ).group(1)
     kind, key = chart_url.removesuffix(".svg").split("/")[-2:]
+    progress_page = client.get(reverse("progress", args=[acme.pk])).content.decode()
+    progress_key = re.search(r"/progress/chart/([0-9a-f]+)\.svg", progress_page).group(1)
     return {
+        "progress_key": progress_key,
         "organisation_id": acme.pk,
         "assessment_id": draft.pk,
         "submitted": submitted,
@@ -71,6 +78,8 @@ def named_urls_for(objects):
     """Every object URL, for the draft and for the submitted assessment where it takes one."""
     for name, params in patterns_with_ids():
         kwargs = {param: objects[param] for param in params}
+        if name == "progress_chart":
+            kwargs["key"] = objects["progress_key"]
         yield name, reverse(name, kwargs=kwargs)
         if "assessment_id" in params:
             submitted = {**kwargs, "assessment_id": objects["submitted"].pk}

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import number_format
 
 from assessments import levels, reports
 
@@ -24,3 +25,13 @@ def get_item(mapping, key):
 @register.filter
 def weight(value) -> str:
     return reports.format_weight(float(value))
+
+
+@register.filter
+def signed(value) -> str:
+    """A change in score, with its sign: +12,5 / −3 / 0."""
+    if value is None or value == "":
+        return "–"
+    number = float(value)
+    shown = number_format(round(number, 1), 1)
+    return f"+{shown}" if number > 0 else shown

@@ -17,25 +17,25 @@ USERS = [
     ("ana", "Ana", "García", False),
     ("luis", "Luis", "Pérez", False),
     ("carmen", "Carmen", "Ruiz", False),
+    ("marta", "Marta", "Iglesias", False),
+    ("jordi", "Jordi", "Puig", False),
+    ("elena", "Elena", "Sanz", False),
+    ("raul", "Raúl", "Ortega", False),
 ]
+
+MANAGER, CONSULTANT = Membership.Role.MANAGER, Membership.Role.CONSULTANT
 
 # name, sector, size band, country, {username: role}
 ORGANISATIONS = [
-    (
-        "Hotel Brisa del Mar",
-        "Hostelería",
-        Organisation.SizeBand.MEDIUM,
-        "España",
-        {"ana": Membership.Role.MANAGER, "carmen": Membership.Role.CONSULTANT},
-    ),
-    (
-        "Talleres Norte",
-        "Industria",
-        Organisation.SizeBand.SMALL,
-        "España",
-        {"luis": Membership.Role.MANAGER, "carmen": Membership.Role.CONSULTANT},
-    ),
+    ("Hotel Brisa del Mar", "Hostelería", "medium", "España", {"ana": MANAGER}),
+    ("Talleres Norte", "Industria", "small", "España", {"luis": MANAGER}),
+    ("Restaurante La Lonja", "Hostelería", "small", "España", {"marta": MANAGER}),
+    ("Casa Rural El Olivo", "Hostelería", "micro", "España", {"marta": MANAGER}),
+    ("Metalúrgica Ibérica", "Industria", "large", "España", {"jordi": MANAGER}),
+    ("Plásticos del Sur", "Industria", "medium", "México", {"elena": MANAGER}),
+    ("Distribuciones Andes", "Logística", "medium", "Chile", {"raul": MANAGER}),
 ]
+FOLLOWED_BY_CARMEN = [name for name, *_rest in ORGANISATIONS if name != "Distribuciones Andes"]
 
 # Talleres Norte's manager stopped half-way through: questions 1–10 answered.
 HALF_ANSWERED = {
@@ -101,6 +101,30 @@ WORKSHOP_SUBMITTED = {
 }
 
 
+# Answers to questions 1–20 in order: S(í), P(arcialmente), N(o).
+HISTORY = {
+    "Hotel Brisa del Mar": ["NNNNNNPNNPSNNNNNPNNN", HOTEL_SUBMITTED],
+    "Talleres Norte": [WORKSHOP_SUBMITTED],
+    "Restaurante La Lonja": [
+        "NPNNNNPPNPPPNNNNPNNN",
+        "PPPPNNPPPPSPPPNPSPNP",
+        "SSPSPPSPPSSSPSPPSPPP",
+    ],
+    "Casa Rural El Olivo": ["SSSPNNSSPSSSPSSPSSPS"],
+    "Metalúrgica Ibérica": ["NNPSPPNPNNNPSNNNNNPS", "PNPSSPPPNPNPSPNPPNSS"],
+    "Plásticos del Sur": ["PPNSPNNNNPNNPNNNPNNN"],
+    "Distribuciones Andes": ["SPSSSPPPPSPSPSNSPPSP"],
+}
+DAYS_AGO = {1: [40], 2: [400, 40], 3: [700, 360, 25]}
+
+
+def _answers(pattern):
+    if isinstance(pattern, dict):
+        return pattern
+    choice = {"S": "yes", "P": "partly", "N": "no"}
+    return {number: (choice[letter], "") for number, letter in enumerate(pattern, 1)}
+
+
 class Command(BaseCommand):
     help = "Load the question bank and create the demo accounts and data (safe to run again)."
 
@@ -109,29 +133,31 @@ class Command(BaseCommand):
             call_command("loaddata", "fixtures/question_bank.json", verbosity=0)
         with transaction.atomic():
             users = {username: self._user(username, *rest) for username, *rest in USERS}
-            organisations = {
-                name: self._organisation(name, sector, size, country, members, users)
-                for name, sector, size, country, members in ORGANISATIONS
-            }
-            self._history(
-                organisations["Hotel Brisa del Mar"],
-                users["ana"],
-                submitted=[(HOTEL_SUBMITTED, 40)],
-            )
-            self._history(
-                organisations["Talleres Norte"],
-                users["luis"],
-                submitted=[(WORKSHOP_SUBMITTED, 330)],
-                draft=HALF_ANSWERED,
-            )
+            for name, sector, size, country, members in ORGANISATIONS:
+                if name in FOLLOWED_BY_CARMEN:
+                    members = {**members, "carmen": CONSULTANT}
+                organisation = self._organisation(name, sector, size, country, members, users)
+                manager = users[next(iter(members))]
+                patterns = HISTORY[name]
+                self._history(
+                    organisation,
+                    manager,
+                    submitted=list(
+                        zip(map(_answers, patterns), DAYS_AGO[len(patterns)], strict=True)
+                    ),
+                    draft=HALF_ANSWERED if name == "Talleres Norte" else None,
+                )
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         self.stdout.write("  admin   administrator (Django admin at /admin/)")
-        self.stdout.write("  ana     manager of Hotel Brisa del Mar (a submitted report to open)")
+        self.stdout.write("  ana     manager of Hotel Brisa del Mar (two reports to open)")
         self.stdout.write(
             "  luis    manager of Talleres Norte (a report, and a half-answered draft)"
         )
-        self.stdout.write("  carmen  consultant following both organisations")
+        self.stdout.write(
+            "  carmen  consultant following six organisations in two sectors (portfolio)"
+        )
+        self.stdout.write("  marta   manager of two restaurants/hotels, one with three assessments")
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(

@@ -23,8 +23,13 @@ MANAGER = [Membership.Role.MANAGER]
 
 @require_GET
 def home(request):
-    memberships = selectors.memberships_for_home(request.user)
-    return render(request, "assessments/home.html", {"memberships": memberships})
+    memberships = list(selectors.memberships_for_home(request.user))
+    is_consultant = any(m.role == Membership.Role.CONSULTANT for m in memberships)
+    return render(
+        request,
+        "assessments/home.html",
+        {"memberships": memberships, "is_consultant": is_consultant},
+    )
 
 
 @require_POST

@@ -1,0 +1,58 @@
+"""Comparing results over time and against a benchmark: plain functions on plain data."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResultPoint:
+    """One submitted assessment: when, with which bank version, and its scores."""
+
+    label: str
+    bank_version: int
+    overall: float
+    areas: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    point: ResultPoint
+    overall_change: float | None
+    area_changes: dict[str, float | None]
+    bank_changed: bool
+
+
+def progress(points: Sequence[ResultPoint]) -> list[ProgressRow]:
+    """Each point with its change since the previous one (None for the first, and for an
+    area the previous assessment did not score). Areas are matched by code, so results
+    answered on different bank versions still compare."""
+    rows = []
+    previous = None
+    for point in points:
+        rows.append(
+            ProgressRow(
+                point=point,
+                overall_change=None if previous is None else point.overall - previous.overall,
+                area_changes={
+                    code: (
+                        score - previous.areas[code]
+                        if previous is not None and code in previous.areas
+                        else None
+                    )
+                    for code, score in point.areas.items()
+                },
+                bank_changed=previous is not None and previous.bank_version != point.bank_version,
+            )
+        )
+        previous = point
+    return rows
+
+
+def against_benchmark(
+    scores: Mapping[str, float], benchmark: Mapping[str, float]
+) -> dict[str, float | None]:
+    """Area code → score minus the benchmark (None where either is missing)."""
+    return {
+        code: (scores[code] - benchmark[code]) if code in scores and code in benchmark else None
+        for code in benchmark.keys() | scores.keys()
+    }

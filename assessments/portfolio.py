@@ -1,0 +1,173 @@
+"""The consultants' pages arranged for people: comparison table and progress, with the
+specs of their charts. The figures come from selectors (computed by the database) and
+comparison.py; this module only lays them out."""
+
+from dataclasses import dataclass
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from assessments import charts, comparison
+from assessments.reports import ChartView
+
+
+@dataclass
+class ComparisonTable:
+    columns: list  # Area objects of the current bank, in order
+    rows: list[tuple[object, list[float | None]]]  # organisation, scores by column
+    benchmark: list[float | None]
+    focus: object | None
+    focus_scores: list[float | None]
+    charts: list[ChartView]
+
+    def chart(self, kind: str) -> ChartView | None:
+        return next((c for c in self.charts if c.kind == kind), None)
+
+
+def _shown(value: float | None, places: int = 0) -> str:
+    return "–" if value is None else number_format(round(value, places), places)
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return ("+" if value > 0 else "") + number_format(round(value, 1), 1)
+
+
+def comparison_table(organisations, columns, scores, benchmark, focus) -> ComparisonTable:
+    codes = [area.code for area in columns]
+    rows = [(o, [scores.get(o.pk, {}).get(code) for code in codes]) for o in organisations]
+    benchmark_row = [benchmark.get(code) for code in codes]
+    names = [area.name for area in columns]
+    heatmap = {
+        "kind": "heatmap",
+        "title": _("Area scores by organisation (0–100)"),
+        "rows": [o.name for o, _values in rows] + [_("Portfolio benchmark")],
+        "columns": names,
+        "values": [[None if v is None else round(v, 2) for v in values] for _o, values in rows]
+        + [[None if v is None else round(v, 2) for v in benchmark_row]],
+    }
+    scored = [(o, v) for o, values in rows for v in values if v is not None]
+    weakest = min(scored, key=lambda pair: pair[1], default=None)
+    heat_summary = (
+        _("Green is strong, red is weak; the lowest score shown is %(score)s, at %(name)s.")
+        % {"score": _shown(weakest[1]), "name": weakest[0].name}
+        if weakest
+        else _("None of these organisations has a submitted assessment yet.")
+    )
+    views = [
+        ChartView(
+            kind="heatmap",
+            key=charts.spec_key(heatmap),
+            spec=heatmap,
+            summary=heat_summary,
+            table_headers=[_("Organisation"), *names],
+            table_rows=[[o.name, *[_shown(v) for v in values]] for o, values in rows]
+            + [[_("Portfolio benchmark"), *[_shown(v) for v in benchmark_row]]],
+        )
+    ]
+    focus_scores = dict(rows).get(focus, []) if focus else []
+    if focus is not None and any(v is not None for v in focus_scores):
+        radar = {
+            "kind": "radar",
+            "title": _("%(name)s against the portfolio benchmark") % {"name": focus.name},
+            "labels": names,
+            "series": [
+                {"name": focus.name, "values": [round(v or 0, 2) for v in focus_scores]},
+                {
+                    "name": _("Portfolio benchmark"),
+                    "values": [round(v or 0, 2) for v in benchmark_row],
+                    "dashed": True,
+                },
+            ],
+        }
+        differences = comparison.against_benchmark(
+            dict(zip(codes, focus_scores, strict=True)),
+            dict(zip(codes, benchmark_row, strict=True)),
+        )
+        above = sum(1 for d in differences.values() if d is not None and d > 0)
+        views.append(
+            ChartView(
+                kind="radar",
+                key=charts.spec_key(radar),
+                spec=radar,
+                summary=_(
+                    "%(name)s is above the benchmark in %(above)s of %(total)s areas; the "
+                    "dashed line is the mean of the current results of every organisation "
+                    "you follow."
+                )
+                % {"name": focus.name, "above": above, "total": len(codes)},
+                table_headers=[_("Area"), focus.name, _("Benchmark"), _("Difference")],
+                table_rows=[
+                    [name, _shown(v), _shown(b), _signed(differences[code])]
+                    for name, code, v, b in zip(
+                        names, codes, focus_scores, benchmark_row, strict=True
+                    )
+                ],
+            )
+        )
+    return ComparisonTable(
+        columns=columns,
+        rows=rows,
+        benchmark=benchmark_row,
+        focus=focus,
+        focus_scores=focus_scores,
+        charts=views,
+    )
+
+
+@dataclass
+class Progress:
+    columns: list
+    rows: list[comparison.ProgressRow]
+    chart: ChartView | None
+
+
+def progress_view(organisation, assessments, columns) -> Progress:
+    points = [
+        comparison.ResultPoint(
+            label=date_format(a.submitted_at, "SHORT_DATE_FORMAT"),
+            bank_version=a.bank.version,
+            overall=float(a.overall_score),
+            areas={r.area_code: float(r.score) for r in a.area_results.all()},
+        )
+        for a in assessments
+    ]
+    rows = comparison.progress(points)
+    if not rows:
+        return Progress(columns=columns, rows=[], chart=None)
+    spec = {
+        "kind": "lines",
+        "title": _("%(name)s over time") % {"name": organisation.name},
+        "labels": [p.label for p in points],
+        "ylabel": _("Score (0–100)"),
+        "series": [
+            {"name": _("Overall"), "bold": True, "values": [round(p.overall, 2) for p in points]}
+        ]
+        + [
+            {"name": area.name, "values": [p.areas.get(area.code) for p in points]}
+            for area in columns
+        ],
+    }
+    last = rows[-1]
+    summary = (
+        _("Only one assessment so far: the next one will show the change.")
+        if len(rows) == 1
+        else _(
+            "The overall score went from %(first)s to %(last)s (%(change)s since the previous one)."
+        )
+        % {
+            "first": _shown(points[0].overall),
+            "last": _shown(last.point.overall),
+            "change": _signed(last.overall_change),
+        }
+    )
+    chart = ChartView(
+        kind="lines",
+        key=charts.spec_key(spec),
+        spec=spec,
+        summary=summary,
+        table_headers=[],
+        table_rows=[],
+    )
+    return Progress(columns=columns, rows=rows, chart=chart)
