@@ -48,7 +48,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from assessments import charts, reports, selectors, services  # noqa: E402
-from assessments.models import Membership, Organisation, Question, QuestionBank  # noqa: E402
+from assessments.models import (  # noqa: E402
+    Membership,
+    Organisation,
+    Question,
+    QuestionBank,
+)
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
@@ -205,6 +210,157 @@ def in_process(manager, report, big, draft):
     return client, report_url, answer_url
 
 
+def bulk_portfolio(consultant, organisations: int, per_organisation: int):
+    """`organisations` × `per_organisation` submitted assessments, scored by scoring.py and
+    written in bulk (the services would take minutes for 2,000 assessments)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments import scoring
+    from assessments.models import Answer, AreaResult, Assessment, Response
+
+    bank = QuestionBank.objects.get(version=1)
+    areas = selectors.questions_by_area(bank.pk)
+    area_rows, question_rows, _values = reports.scoring_input(areas, {})
+    questions = [q for area in areas for q in area.questions.all()]
+    area_ids = {area.code: area.pk for area in areas}
+    manager = get_user_model().objects.create_user("bench-portfolio-manager")
+    sectors = ["Hostelería", "Industria", "Comercio", "Logística", "Salud"]
+    orgs = Organisation.objects.bulk_create(
+        Organisation(
+            name=f"Cliente {i:03d}",
+            sector=sectors[i % len(sectors)],
+            size_band=["micro", "small", "medium", "large"][i % 4],
+            country="España",
+        )
+        for i in range(organisations)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=consultant, organisation=o, role="consultant") for o in orgs
+    )
+    now = timezone.now()
+    assessments, plans = [], []
+    for i, organisation in enumerate(orgs):
+        for round_ in range(per_organisation):
+            choices = [
+                ("yes", "partly", "no")[(i * 7 + round_ * 3 + q.number * 5) % 3] for q in questions
+            ]
+            values = {
+                q.number: scoring.ANSWER_VALUES[c] for q, c in zip(questions, choices, strict=True)
+            }
+            result = scoring.score(area_rows, question_rows, values, bank.thresholds)
+            when = now - timedelta(days=365 * (per_organisation - round_))
+            assessments.append(
+                Assessment(
+                    organisation=organisation,
+                    bank=bank,
+                    started_by=manager,
+                    status="submitted",
+                    submitted_at=when,
+                    submitted_by=manager,
+                    overall_score=round(result.overall, 2),
+                    maturity_level=result.level.value,
+                )
+            )
+            plans.append((choices, result))
+    assessments = Assessment.objects.bulk_create(assessments, batch_size=500)
+    responses = Response.objects.bulk_create(
+        (Response(assessment=a, respondent=manager) for a in assessments), batch_size=500
+    )
+    Answer.objects.bulk_create(
+        (
+            Answer(response=r, question=q, choice=c, note="nota" if c == "no" else "")
+            for r, (choices, _result) in zip(responses, plans, strict=True)
+            for q, c in zip(questions, choices, strict=True)
+        ),
+        batch_size=2000,
+    )
+    AreaResult.objects.bulk_create(
+        (
+            AreaResult(
+                assessment=a,
+                area_id=area_ids[p.code],
+                area_code=p.code,
+                score=round(p.score, 2),
+                priority=round(p.priority, 2),
+                rank=p.rank,
+            )
+            for a, (_choices, result) in zip(assessments, plans, strict=True)
+            for p in result.priorities
+        ),
+        batch_size=2000,
+    )
+    return orgs
+
+
+def portfolio_figures():
+    consultant = get_user_model().objects.create_user("bench-consultant")
+    small = get_user_model().objects.create_user("bench-consultant-50")
+    start = time.perf_counter()
+    orgs = bulk_portfolio(consultant, 500, 4)
+    Membership.objects.bulk_create(
+        Membership(user=small, organisation=o, role="consultant") for o in orgs[:50]
+    )
+    print(
+        f"\nPortfolio: 500 organisations × 4 submitted assessments "
+        f"(built in {time.perf_counter() - start:.1f} s)"
+    )
+    client = Client()
+    client.force_login(consultant)
+    client_50 = Client()
+    client_50.force_login(small)
+    compare_50 = reverse("compare") + "?" + "&".join(f"org={o.pk}" for o in orgs[:50])
+    for c, url in ((client, compare_50), (client_50, compare_50)):
+        page = get_ok(c, url).content.decode()
+        import re
+
+        for src in re.findall(r'src="(/portfolio/compare/charts/[^"]+)"', page):
+            get_ok(c, src.replace("&amp;", "&"))
+    row(
+        "portfolio page, 50 organisations",
+        median_ms(lambda: get_ok(client_50, reverse("portfolio"))),
+        "ms",
+    )
+    row(
+        "portfolio page, 500 organisations",
+        median_ms(lambda: get_ok(client, reverse("portfolio"))),
+        "ms",
+    )
+    row(
+        "comparison of 50 (benchmark over 50)",
+        median_ms(lambda: get_ok(client_50, compare_50)),
+        "ms",
+    )
+    row(
+        "comparison of 50 (benchmark over 500)", median_ms(lambda: get_ok(client, compare_50)), "ms"
+    )
+    for label, c, url in (
+        ("portfolio page, 500 organisations", client, reverse("portfolio")),
+        ("comparison of 50 organisations", client, compare_50),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            get_ok(c, url)
+        row(f"queries: {label}", len(queries))
+
+    def export():
+        response = client.get(reverse("portfolio_answers_csv"))
+        return sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1
+
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    # Counted at the cursor: the streamed response runs its query after the view returns.
+    with connection.execute_wrapper(count):
+        rows = export()
+    runs = max(3, RUNS // 10)
+    row(f"answers CSV, {rows} answers, median of {runs}", median_ms(export, runs), "ms")
+    row("queries: answers CSV", len(executed))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -280,6 +436,7 @@ def main():
     manager, report, big, draft = make_data()
     client, report_url, answer_url = in_process(manager, report, big, draft)
     over_http(client, report_url, answer_url)
+    portfolio_figures()
     shutil.rmtree(WORK, ignore_errors=True)
 
 
