@@ -176,8 +176,8 @@ def _heatmap(spec: dict) -> bytes:
 def _lines(spec: dict) -> bytes:
     """One line per series over ordered points (dates as labels)."""
     labels = spec["labels"]
-    figure = Figure(figsize=(7, 4.4))
-    figure.subplots_adjust(left=0.08, right=0.68, top=0.9, bottom=0.14)
+    figure = Figure(figsize=(8, 4.6))
+    figure.subplots_adjust(left=0.08, right=0.62, top=0.9, bottom=0.14)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))
     for index, series in enumerate(spec["series"]):
@@ -187,7 +187,7 @@ def _lines(spec: dict) -> bytes:
             marker="o",
             linewidth=3 if series.get("bold") else 1.5,
             color="#212529" if series.get("bold") else SERIES_COLOURS[index % 6],
-            label=series["name"],
+            label=_wrap(series["name"], 30),
         )
     axes.set_xticks(positions, labels)
     axes.set_ylim(0, 100)
