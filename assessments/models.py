@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from assessments.freezing import AreaQuerySet, BankQuerySet, QuestionQuerySet, bank_is_frozen
+
 
 class Translated:
     """Read `<field>_es` or `<field>_en` by the active language, falling back to Spanish.
@@ -23,17 +25,17 @@ class Translated:
         return value or getattr(instance, f"{self.field}_es")
 
 
-class QuestionBankManager(models.Manager):
+class QuestionBankManager(models.Manager.from_queryset(BankQuerySet)):
     def get_by_natural_key(self, version):
         return self.get(version=version)
 
 
-class AreaManager(models.Manager):
+class AreaManager(models.Manager.from_queryset(AreaQuerySet)):
     def get_by_natural_key(self, version, code):
         return self.get(bank__version=version, code=code)
 
 
-class QuestionManager(models.Manager):
+class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
     def get_by_natural_key(self, version, code, number):
         return self.get(area__bank__version=version, area__code=code, number=number)
 
@@ -83,6 +85,10 @@ class QuestionBank(models.Model):
 
     def natural_key(self):
         return (self.version,)
+
+    @property
+    def is_frozen(self) -> bool:
+        return bank_is_frozen(self)
 
     @property
     def thresholds(self) -> tuple[int, int, int]:

@@ -15,7 +15,17 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from assessments import scoring, selectors
-from assessments.models import Answer, AreaResult, Assessment, Membership, Organisation, Response
+from assessments.models import (
+    Answer,
+    Area,
+    AreaResult,
+    Assessment,
+    Membership,
+    Organisation,
+    Question,
+    QuestionBank,
+    Response,
+)
 
 
 class AssessmentError(Exception):
@@ -185,3 +195,111 @@ def invitation_send(*, client: NewClient, link: str, consultant) -> None:
         from_email=None,
         recipient_list=[client.manager.email],
     )
+
+
+@transaction.atomic
+def bank_new_version(*, bank: QuestionBank) -> QuestionBank:
+    """A draft copy of `bank`, with the next version number, to edit and then publish."""
+    latest = QuestionBank.objects.select_for_update().order_by("-version").first()
+    copy = QuestionBank.objects.create(
+        version=latest.version + 1,
+        title_es=bank.title_es,
+        title_en=bank.title_en,
+        threshold_developing=bank.threshold_developing,
+        threshold_oriented=bank.threshold_oriented,
+        threshold_centred=bank.threshold_centred,
+    )
+    for area in bank.areas.order_by("order").prefetch_related("questions"):
+        area_copy = Area.objects.create(
+            bank=copy,
+            code=area.code,
+            order=area.order,
+            name_es=area.name_es,
+            name_en=area.name_en,
+            description_es=area.description_es,
+            description_en=area.description_en,
+            weight=area.weight,
+        )
+        Question.objects.bulk_create(
+            Question(
+                area=area_copy,
+                number=q.number,
+                weight=q.weight,
+                text_es=q.text_es,
+                text_en=q.text_en,
+                help_es=q.help_es,
+                help_en=q.help_en,
+                recommendation_es=q.recommendation_es,
+                recommendation_en=q.recommendation_en,
+            )
+            for q in area.questions.all()
+        )
+    return copy
+
+
+def bank_problems(bank: QuestionBank) -> list[str]:
+    """Why a draft cannot be published yet; empty when it can."""
+    labels = {
+        "name": _("name"),
+        "description": _("description"),
+        "text": _("question text"),
+        "help": _("help text"),
+        "recommendation": _("recommendation"),
+    }
+    problems = []
+    if not (
+        0 < bank.threshold_developing < bank.threshold_oriented < bank.threshold_centred <= 100
+    ):
+        problems.append(_("The maturity thresholds must rise between 1 and 100."))
+    if not (bank.title_es.strip() and bank.title_en.strip()):
+        problems.append(_("The title needs both a Spanish and an English text."))
+    areas = list(bank.areas.order_by("order").prefetch_related("questions"))
+    if not areas:
+        problems.append(_("The bank has no areas."))
+    numbers = [q.number for area in areas for q in area.questions.all()]
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.append(_("Question number %(number)s is used twice.") % {"number": number})
+    for area in areas:
+        questions = list(area.questions.all())
+        label = f"{area.code} ({area.name_es})"
+        if not questions:
+            problems.append(_("Area %(area)s has no question.") % {"area": label})
+        if area.weight <= 0:
+            problems.append(_("Area %(area)s needs a positive weight.") % {"area": label})
+        for field in ("name", "description"):
+            if not (getattr(area, f"{field}_es").strip() and getattr(area, f"{field}_en").strip()):
+                problems.append(
+                    _("Area %(area)s: the %(field)s is missing in Spanish or English.")
+                    % {"area": label, "field": labels[field]}
+                )
+        for question in questions:
+            if not 1 <= question.weight <= 3:
+                problems.append(
+                    _("Question %(number)s: the weight must be 1, 2 or 3.")
+                    % {"number": question.number}
+                )
+            for field in ("text", "help", "recommendation"):
+                if not (
+                    getattr(question, f"{field}_es").strip()
+                    and getattr(question, f"{field}_en").strip()
+                ):
+                    problems.append(
+                        _("Question %(number)s: the %(field)s is missing in Spanish or English.")
+                        % {"number": question.number, "field": labels[field]}
+                    )
+    return problems
+
+
+@transaction.atomic
+def bank_publish(*, bank: QuestionBank) -> QuestionBank:
+    """Make a valid draft the current bank: new assessments use it from now on."""
+    bank = QuestionBank.objects.select_for_update().get(pk=bank.pk)
+    if bank.status != QuestionBank.Status.DRAFT:
+        raise AssessmentError(_("Only a draft can be published."))
+    problems = bank_problems(bank)
+    if problems:
+        raise AssessmentError(" ".join(problems))
+    bank.status = QuestionBank.Status.PUBLISHED
+    bank.published_at = timezone.now()
+    bank.save(update_fields=["status", "published_at"])
+    return bank

@@ -45,7 +45,7 @@ def _selected_organisations(request):
         ids = list(dict.fromkeys(int(value) for value in raw))
     except ValueError:
         raise Http404 from None
-    organisations = list(selectors.followed_organisations(request.user).filter(pk__in=ids))
+    organisations = list(selectors.portfolio(request.user).filter(pk__in=ids))
     if len(organisations) != len(ids):
         raise Http404
     order = {pk: index for index, pk in enumerate(ids)}
@@ -105,10 +105,12 @@ def compare(request):
     if table is None:
         messages.info(request, _("Choose the organisations to compare in the portfolio."))
         return redirect("portfolio")
+    versions = sorted({o.current_bank for o, _scores in table.rows if o.current_bank})
     return render(
         request,
         "assessments/compare.html",
         {
+            "versions": versions,
             "table": table,
             "query": _query_without(request, "focus"),
             "chart_query": request.GET.urlencode(),
