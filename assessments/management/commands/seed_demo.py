@@ -147,9 +147,15 @@ class Command(BaseCommand):
                     ),
                     draft=HALF_ANSWERED if name == "Talleres Norte" else None,
                 )
+            if not QuestionBank.objects.filter(version=2).exists():
+                # A draft next version, for the admin to edit and publish.
+                services.bank_new_version(bank=QuestionBank.objects.get(version=1))
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
-        self.stdout.write("  admin   administrator (Django admin at /admin/)")
+        self.stdout.write(
+            "  admin   administrator: question bank v1 (published, frozen) and a draft v2 "
+            "at /admin/"
+        )
         self.stdout.write("  ana     manager of Hotel Brisa del Mar (two reports to open)")
         self.stdout.write(
             "  luis    manager of Talleres Norte (a report, and a half-answered draft)"
