@@ -15,6 +15,30 @@ install() {
   .venv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
 }
 
+# Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core
+# from the npm registry.
+browser_test_tools() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "Chromium is missing: sudo apt-get install chromium" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    else
+      echo "npm is missing: sudo apt-get install npm" >&2
+      exit 1
+    fi
+  fi
+  if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+    npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
+  fi
+}
+
 case "${1:-}" in
   serve)
     install
@@ -25,6 +49,7 @@ case "${1:-}" in
     ;;
   test)
     install
+    browser_test_tools
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
     # DEBUG=1 only selects development storage and the generated key at import;

@@ -1,0 +1,121 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app served by a real
+server on 127.0.0.1 (pytest-django's live_server), with the demo data loaded."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
+AXE = PROJECT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "orientacion-demo"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pages
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return live_server
+
+
+class Visit:
+    """A browser tab that signs in, screenshots every page it visits and watches for
+    dialogs (an injected script would open one)."""
+
+    def __init__(self, browser, base_url, name):
+        self.context = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.base_url = base_url
+        self.name = name
+        self.shots = 0
+        self.dialogs = []
+        self.page.on(
+            "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
+        )
+
+    def goto(self, path):
+        response = self.page.goto(self.base_url + path)
+        self.shot()
+        return response
+
+    def shot(self, label=""):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = urlsplit(self.page.url).path
+        slug = re.sub(r"[^a-z0-9]+", "-", (label or path or "home").lower()).strip("-") or "home"
+        self.page.screenshot(
+            path=SCREENSHOTS / f"{self.name}-{self.shots:02d}-{slug[:60]}.png",
+            full_page=True,
+        )
+
+    def sign_in(self, username):
+        self.goto("/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_url(self.base_url + "/")
+        self.shot()
+
+    def sign_out(self):
+        self.page.click("nav form[action$='/logout/'] button")
+        self.page.wait_for_url(re.compile(r".*/accounts/login/.*"))
+
+    def accessibility_violations(self):
+        """Serious or critical axe-core violations on the current page."""
+        self.page.add_script_tag(path=str(AXE))
+        results = self.page.evaluate("async () => await axe.run(document)")
+        return [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, demo, request):
+    visits = []
+
+    def open_visit(username=None):
+        tab = Visit(browser, demo.url, f"{request.node.name}-{len(visits) + 1}")
+        visits.append(tab)
+        if username:
+            tab.sign_in(username)
+        return tab
+
+    yield open_visit
+    for tab in visits:
+        assert tab.dialogs == [], f"a dialog opened: {tab.dialogs}"
+        tab.close()

@@ -1,0 +1,193 @@
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from assessments import services
+from assessments.models import Answer, AreaResult, Assessment, Organisation, Question, QuestionBank
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def answer(page, number, choice):
+    question = Question.objects.get(area__bank__status="published", number=number)
+    page.check(f"#q{question.pk}-choice-{choice}")
+
+
+def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
+    tab = visit("luis")
+    page = tab.page
+    page.click("text=Iniciar una nueva evaluación")
+    page.wait_for_selector("#answers-form")
+    for number in range(1, 11):
+        answer(page, number, "partly")
+    page.fill(
+        f"#q{Question.objects.get(number=3, area__bank__version=1).pk}-note", "Solo en el comité"
+    )
+    page.click("button[value=save]")
+    page.wait_for_selector(".alert-success")
+    tab.shot("saved")
+    assert "10 de 20" in page.text_content("[role=status]")
+
+    page.reload()
+    tab.shot("reloaded")
+    assert page.is_checked(
+        f"#q{Question.objects.get(number=1, area__bank__version=1).pk}-choice-partly"
+    )
+    assert "Solo en el comité" in page.input_value(
+        f"#q{Question.objects.get(number=3, area__bank__version=1).pk}-note"
+    )
+    assert page.text_content("[data-progress-total]") == "10"
+
+    for number in range(11, 21):
+        answer(page, number, "yes")
+    page.click("button[value=submit]")
+    page.wait_for_url(re.compile(r".*/report/$"))
+    tab.shot("report")
+
+    images = page.locator("img[data-chart]")
+    assert images.count() == 3
+    for i in range(3):
+        image = images.nth(i)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+        svg = page.request.get(tab.base_url + image.get_attribute("src"))
+        assert svg.ok and b"<svg" in svg.body() and len(svg.body()) > 2000
+
+    assessment = Assessment.objects.filter(status="submitted").order_by("-submitted_at").first()
+    expected = AreaResult.objects.get(assessment=assessment, rank=1).area_code
+    assert (
+        page.get_attribute("#work-first-title ~ ol [data-area]", "data-area") == expected == "LID"
+    )
+    assert tab.accessibility_violations() == []
+
+
+def test_submitting_with_questions_missing_says_which(visit):
+    tab = visit("luis")
+    page = tab.page
+    draft = Assessment.objects.get(status="draft", organisation__name="Talleres Norte")
+    tab.goto(f"/assessments/{draft.pk}/")
+    assert tab.accessibility_violations() == []
+    page.click("button[value=submit]")
+    page.wait_for_selector("#missing")
+    tab.shot("missing")
+    missing = page.text_content("#missing")
+    for number in range(11, 21):
+        assert f"Pregunta {number}" in missing
+    assert "Pregunta 10:" not in missing
+    assert Assessment.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_the_answer_page_works_with_the_keyboard_alone(visit):
+    tab = visit("luis")
+    page = tab.page
+    draft = Assessment.objects.get(status="draft", organisation__name="Talleres Norte")
+    q11 = Question.objects.get(area__bank=draft.bank, number=11)
+    tab.goto(f"/assessments/{draft.pk}/")
+
+    def tab_until(selector, limit=300):
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"never reached {selector} with Tab")
+
+    tab_until(f"input[name='q{q11.pk}-choice']")
+    page.keyboard.press("Space")
+    tab_until(f"#q{q11.pk}-note")
+    page.keyboard.type("escrito con el teclado")
+    tab_until("button[value=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".alert-success")
+    tab.shot("saved by keyboard")
+    saved = Answer.objects.get(response__assessment=draft, question=q11)
+    assert saved.choice in ("yes", "partly", "no")
+    assert saved.note == "escrito con el teclado"
+
+
+def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
+    tab = visit("carmen")
+    page = tab.page
+    tab.goto("/portfolio/")
+    assert tab.accessibility_violations() == []
+    page.click("text=Puntuación")  # sort by score
+    tab.shot("sorted")
+    for name in ("Hotel Brisa del Mar", "Restaurante La Lonja", "Metalúrgica Ibérica"):
+        page.check(f"tr:has-text('{name}') input[name=org]")
+    page.click("text=Comparar las organizaciones seleccionadas")
+    page.wait_for_selector("#comparison-table")
+    tab.shot("comparison")
+    rows = page.locator("#comparison-table tbody tr")
+    assert rows.count() == 4  # three organisations and the benchmark
+    assert page.locator("img[data-chart=heatmap]").evaluate("img => img.naturalWidth") > 0 or (
+        page.wait_for_function("document.querySelector('img[data-chart=heatmap]').naturalWidth > 0")
+    )
+    assert tab.accessibility_violations() == []
+
+    tab.goto("/portfolio/")
+    page.click("tr:has-text('Restaurante La Lonja') >> text=Progreso")
+    page.wait_for_selector("img[data-chart=lines]")
+    tab.shot("progress")
+    assert page.locator("tbody tr").count() == 3
+
+
+def test_an_admin_edits_a_question_in_a_new_version_and_publishes_it(visit):
+    tab = visit("admin")
+    page = tab.page
+    draft = QuestionBank.objects.get(version=2)
+    tab.goto(f"/admin/assessments/questionbank/{draft.pk}/change/")
+    field = page.locator("textarea[name$='text_es']", has_text="¿El programa de medición")
+    field.fill("¿Recogemos la opinión de los clientes cada mes y les contamos qué cambió?")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    tab.shot("saved")
+    page.check(f"input[name=_selected_action][value='{draft.pk}']")
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist .success")
+    tab.shot("published")
+    assert "está publicada" in page.text_content(".messagelist")
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    assert Question.objects.get(area__bank=draft, number=5).text_es.startswith("¿Recogemos")
+
+
+def test_markup_in_names_and_questions_is_shown_as_text_everywhere(visit):
+    Organisation.objects.filter(name="Talleres Norte").update(name=f"Talleres {XSS}")
+    draft = QuestionBank.objects.get(version=2)
+    Question.objects.filter(area__bank=draft, number=1).update(text_es=f"¿{XSS}?")
+    services.bank_publish(bank=draft)
+    manager = get_user_model().objects.get(username="luis")
+    organisation = Organisation.objects.get(name=f"Talleres {XSS}")
+    new = services.assessment_start(organisation=organisation, user=manager)
+    submitted = Assessment.objects.filter(organisation=organisation, status="submitted").first()
+
+    tab = visit("luis")
+    page = tab.page
+    assert page.get_by_text(f"Talleres {XSS}").count() >= 1
+    tab.goto(f"/assessments/{new.pk}/")
+    assert page.get_by_text(f"¿{XSS}?").count() == 1
+    tab.goto(f"/assessments/{submitted.pk}/report/")
+    assert page.get_by_text(f"Talleres {XSS}").count() >= 1
+    tab.goto(f"/organisations/{organisation.pk}/progress/")
+    assert page.locator("img[src='x']").count() == 0
+
+    consultant = visit("carmen")
+    consultant.goto("/portfolio/")
+    assert consultant.page.get_by_text(f"Talleres {XSS}").count() >= 1
+    consultant.goto(f"/portfolio/compare/?org={organisation.pk}")
+    assert consultant.page.locator("img[src='x']").count() == 0
+    for page in (tab.page, consultant.page):
+        page.wait_for_timeout(300)  # give any injected handler the chance to fire
+
+
+def test_sign_in_and_home_pages_are_accessible(visit):
+    tab = visit()
+    tab.goto("/accounts/login/")
+    assert tab.accessibility_violations() == []
+    tab.sign_in("ana")
+    assert tab.accessibility_violations() == []
