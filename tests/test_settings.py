@@ -15,7 +15,8 @@ SHOW = (
 
 
 def run(code_or_args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}}
+    unset = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base["DJANGO_SETTINGS_MODULE"] = "orientacion.settings"
     args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
     return subprocess.run(
