@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
-
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
 AXE = PROJECT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,11 +38,14 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def _sync_orm_beside_playwright():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # between browser steps (and the database flushes between tests) are still plain
+    # synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
