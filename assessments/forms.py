@@ -3,9 +3,11 @@ import re
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from markupsafe import Markup, escape
 
 from assessments.levels import LEVELS
 from assessments.models import Answer, Organisation
@@ -103,13 +105,43 @@ def answer_sections(areas, values, errors=None) -> list[dict]:
     return sections
 
 
-def questions_html(sections, missing=()) -> str:
-    """The question cards, rendered by Jinja2 (autoescaped) for speed."""
-    html = render_to_string(
+_SLOT = re.compile("\x00([^\x00]*)\x00")
+_CHOICES = [value for value, _label in Answer.Choice.choices]
+
+
+def _slot(name: str) -> Markup:
+    return Markup(f"\x00{name}\x00")  # noqa: S704 -- built from our own field names
+
+
+def _skeleton(sections) -> str:
+    """The cards rendered by Jinja2 (autoescaped), with a marker wherever a value depends
+    on the request. The same bank version in the same language always gives the same
+    skeleton, so a published bank's is rendered once per worker."""
+    marked = [
+        {
+            "area": section["area"],
+            "items": [
+                {
+                    "question": item["question"],
+                    "choice_name": item["choice_name"],
+                    "note_name": item["note_name"],
+                    "card_class": _slot(f"{item['choice_name']}:card"),
+                    "checked": {v: _slot(f"{item['choice_name']}:{v}") for v in _CHOICES},
+                    "choice_invalid": _slot(f"{item['choice_name']}:invalid"),
+                    "choice_errors": _slot(f"{item['choice_name']}:errors"),
+                    "note_value": _slot(f"{item['note_name']}:value"),
+                    "note_invalid": _slot(f"{item['note_name']}:invalid"),
+                    "note_errors": _slot(f"{item['note_name']}:errors"),
+                }
+                for item in section["items"]
+            ],
+        }
+        for section in sections
+    ]
+    return render_to_string(
         "assessments/questions.jinja",
         {
-            "sections": sections,
-            "missing": bool(missing),
+            "sections": marked,
             "choices": [(value, str(label)) for value, label in Answer.Choice.choices],
             "note_max_length": settings.ANSWER_NOTE_MAX_LENGTH,
             "text": {
@@ -119,7 +151,35 @@ def questions_html(sections, missing=()) -> str:
         },
         using="jinja2",
     )
-    return mark_safe(html)  # noqa: S308 -- Jinja2's autoescaping output
+
+
+def _errors_html(errors) -> str:
+    return "".join(f'<div class="invalid-feedback d-block">{escape(e)}</div>' for e in errors)
+
+
+def questions_html(sections, missing=(), skeleton_key=None) -> str:
+    """The question cards: the skeleton (cached under `skeleton_key` when given) with this
+    request's answers, notes and errors put in its slots, each value escaped."""
+    skeleton = caches["pages"].get(skeleton_key) if skeleton_key else None
+    if skeleton is None:
+        skeleton = _skeleton(sections)
+        if skeleton_key:
+            caches["pages"].set(skeleton_key, skeleton, timeout=600)
+    values = {}
+    for section in sections:
+        for item in section["items"]:
+            choice, note = item["choice_name"], item["note_name"]
+            state = " is-answered" if item["answered"] else (" is-missing" if missing else "")
+            values[f"{choice}:card"] = state
+            for value in _CHOICES:
+                values[f"{choice}:{value}"] = " checked" if value == item["choice_value"] else ""
+            values[f"{choice}:invalid"] = " is-invalid" if item["choice_errors"] else ""
+            values[f"{choice}:errors"] = _errors_html(item["choice_errors"])
+            values[f"{note}:value"] = str(escape(item["note_value"]))
+            values[f"{note}:invalid"] = " is-invalid" if item["note_errors"] else ""
+            values[f"{note}:errors"] = _errors_html(item["note_errors"])
+    html = _SLOT.sub(lambda match: values.get(match.group(1), ""), skeleton)
+    return mark_safe(html)  # noqa: S308 -- Jinja2's autoescaped output, values escaped above
 
 
 class ClientForm(forms.Form):

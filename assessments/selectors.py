@@ -90,12 +90,14 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
 def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
     `related` names further relations the page shows (fetched in the same query)."""
-    memberships = Membership.objects.filter(user=user)
+    membership = {"organisation__memberships__user": user}
     if roles:
-        memberships = memberships.filter(role__in=roles)
+        membership["organisation__memberships__role__in"] = roles
     try:
+        # One membership per user and organisation (a unique constraint), so the join
+        # cannot duplicate the row.
         return Assessment.objects.select_related("organisation", "bank", *related).get(
-            pk=assessment_id, organisation__in=memberships.values("organisation")
+            pk=assessment_id, **membership
         )
     except Assessment.DoesNotExist:
         raise Http404 from None
@@ -110,12 +112,19 @@ def questions_by_area(bank_id: int) -> list[Area]:
     )
 
 
-def bank_structure(bank: QuestionBank) -> list[Area]:
-    """`questions_by_area`, kept in each worker's memory for a published bank, whose
-    questions never change (edits go into a new version)."""
+def bank_cache_key(bank: QuestionBank, *parts: str) -> str | None:
+    """A key for something derived from a published bank's content, which never changes
+    (edits go into a new version); None for a draft, which must not be cached."""
     if bank.status != QuestionBank.Status.PUBLISHED:
+        return None
+    return ":".join(["bank", str(bank.pk), bank.published_at.isoformat(), *parts])
+
+
+def bank_structure(bank: QuestionBank) -> list[Area]:
+    """`questions_by_area`, kept in each worker's memory for a published bank."""
+    key = bank_cache_key(bank, "structure")
+    if key is None:
         return questions_by_area(bank.pk)
-    key = f"bank-structure:{bank.pk}:{bank.published_at.isoformat()}"
     areas = caches["pages"].get(key)
     if areas is None:
         areas = questions_by_area(bank.pk)

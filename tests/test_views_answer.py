@@ -159,7 +159,7 @@ def test_the_answer_page_query_count_does_not_grow_with_answers(
     client = client_for(client, alice)
     client.post(url(draft), form_data(bank, all_choices("partly")))
     caches["pages"].clear()
-    # user, assessment (+organisation, bank; membership check as a subquery),
+    # user, assessment (+organisation, bank; membership checked in the same query),
     # areas, their questions, this respondent's answers (the session comes from memory)
     with django_assert_num_queries(5):
         response = client.get(url(draft))
@@ -168,3 +168,15 @@ def test_the_answer_page_query_count_does_not_grow_with_answers(
     with django_assert_num_queries(3):
         response = client.get(url(draft))
     assert response.content.decode().count('class="card question-card') == 20
+
+
+def test_typed_notes_come_back_escaped_and_in_their_own_question(client, bank, draft, alice):
+    hostile = "</textarea><script>alert(1)</script>\x01"
+    data = form_data(bank, {1: "yes"}, notes={2: hostile, 3: "tercera"}, action="submit")
+    page = client_for(client, alice).post(url(draft), data).content.decode()
+    ids = question_ids(bank)
+    assert "<script>alert(1)</script>" not in page
+    assert f'id="q{ids[2]}-note" rows="2" maxlength="2000">&lt;/textarea&gt;&lt;script&gt;' in page
+    assert f'id="q{ids[3]}-note" rows="2" maxlength="2000">tercera</textarea>' in page
+    assert f'value="yes" id="q{ids[1]}-choice-yes" checked' in page
+    assert f'value="yes" id="q{ids[2]}-choice-yes" checked' not in page

@@ -102,7 +102,9 @@ def _answer_page(request, assessment, areas, values, form=None, missing=(), stat
         "answered": sum(section["answered"] for section in sections),
         "non_field_errors": form.non_field_errors() if form else [],
         "missing": missing,
-        "questions_html": questions_html(sections, missing),
+        "questions_html": questions_html(
+            sections, missing, selectors.bank_cache_key(assessment.bank, "cards", get_language())
+        ),
     }
     return render(request, "assessments/answer.html", context, status=status)
 
