@@ -140,6 +140,18 @@ def answers_of(assessment_id: int, respondent) -> dict[int, Answer]:
     return {a.question_id: a for a in answers}
 
 
+def saved_answer_values(assessment_id: int, respondent) -> dict[str, str]:
+    """This respondent's saved answers as the answer form's field names and values."""
+    rows = Answer.objects.filter(
+        response__assessment_id=assessment_id, response__respondent=respondent
+    ).values_list("question_id", "choice", "note")
+    values = {}
+    for question_id, choice, note in rows:
+        values[f"q{question_id}-choice"] = choice
+        values[f"q{question_id}-note"] = note
+    return values
+
+
 def report_inputs(assessment: Assessment) -> tuple[list[Area], dict[int, Answer]]:
     """What the report is computed from: the bank's areas and questions, and the answers
     the assessment was submitted with."""

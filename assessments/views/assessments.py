@@ -59,8 +59,8 @@ def assessment_answer(request, assessment_id: int):
     areas = selectors.bank_structure(assessment.bank)
 
     if request.method == "GET":
-        saved = selectors.answers_of(assessment.pk, request.user)
-        return _answer_page(request, assessment, areas, _initial(saved))
+        saved = selectors.saved_answer_values(assessment.pk, request.user)
+        return _answer_page(request, assessment, areas, saved)
 
     form = AnswersForm(request.POST, areas=areas)
     submitting = request.POST.get("action") == "submit"
@@ -193,11 +193,3 @@ def assessment_csv(request, assessment_id: int):
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _initial(saved: dict) -> dict:
-    initial = {}
-    for question_id, answer in saved.items():
-        initial[f"q{question_id}-choice"] = answer.choice
-        initial[f"q{question_id}-note"] = answer.note
-    return initial
