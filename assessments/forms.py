@@ -31,8 +31,9 @@ class AnswersForm(forms.Form):
             for question in area.questions.all():
                 self.question_ids.add(question.pk)
                 self.fields[f"q{question.pk}-choice"] = forms.ChoiceField(
-                    label=question.text,
-                    help_text=question.help,
+                    label=f"{question.number}. {question.text}",
+                    # Crispy renders help text unescaped; the bank's text is data, not markup.
+                    help_text=escape(f"{_('What “sí” looks like:')} {question.help}"),
                     choices=Answer.Choice.choices,
                     widget=forms.RadioSelect,
                     required=False,
@@ -41,7 +42,9 @@ class AnswersForm(forms.Form):
                     label=_("Note (optional)"),
                     max_length=settings.ANSWER_NOTE_MAX_LENGTH,
                     required=False,
-                    widget=forms.Textarea(attrs={"rows": 2}),
+                    widget=forms.Textarea(
+                        attrs={"rows": 2, "maxlength": settings.ANSWER_NOTE_MAX_LENGTH}
+                    ),
                 )
 
     def clean(self):
@@ -74,35 +77,15 @@ class AnswersForm(forms.Form):
         ]
 
 
-def answer_sections(areas, values, errors=None) -> list[dict]:
-    """Per area: its questions with their current values and errors, and how many are
-    answered. `values` maps field names to what was saved or just posted.
-
-    Plain values rather than bound fields: the page repeats them for every question, and
-    building and rendering a widget per question is what made the page slow.
-    """
-    errors = errors or {}
-    sections = []
+def answer_progress(areas, values) -> list[dict]:
+    """Per area: how many of its questions have an answer in `values` (field name → value,
+    as saved or just posted)."""
+    progress = []
     for area in areas:
-        items = []
-        for question in area.questions.all():
-            choice_name, note_name = f"q{question.pk}-choice", f"q{question.pk}-note"
-            choice = values.get(choice_name) or ""
-            items.append(
-                {
-                    "question": question,
-                    "choice_name": choice_name,
-                    "choice_value": choice,
-                    "choice_errors": errors.get(choice_name, []),
-                    "note_name": note_name,
-                    "note_value": values.get(note_name) or "",
-                    "note_errors": errors.get(note_name, []),
-                    "answered": bool(choice),
-                }
-            )
-        answered = sum(item["answered"] for item in items)
-        sections.append({"area": area, "items": items, "answered": answered})
-    return sections
+        questions = list(area.questions.all())
+        answered = sum(1 for q in questions if values.get(f"q{q.pk}-choice"))
+        progress.append({"area": area, "answered": answered, "total": len(questions)})
+    return progress
 
 
 _SLOT = re.compile("\x00([^\x00]*)\x00")
@@ -113,73 +96,71 @@ def _slot(name: str) -> Markup:
     return Markup(f"\x00{name}\x00")  # noqa: S704 -- built from our own field names
 
 
-def _skeleton(sections) -> str:
-    """The cards rendered by Jinja2 (autoescaped), with a marker wherever a value depends
-    on the request. The same bank version in the same language always gives the same
-    skeleton, so a published bank's is rendered once per worker."""
-    marked = [
+def _cards(areas, form, card_class) -> str:
+    sections = [
         {
-            "area": section["area"],
+            "area": area,
             "items": [
                 {
-                    "question": item["question"],
-                    "choice_name": item["choice_name"],
-                    "note_name": item["note_name"],
-                    "card_class": _slot(f"{item['choice_name']}:card"),
-                    "checked": {v: _slot(f"{item['choice_name']}:{v}") for v in _CHOICES},
-                    "choice_invalid": _slot(f"{item['choice_name']}:invalid"),
-                    "choice_errors": _slot(f"{item['choice_name']}:errors"),
-                    "note_value": _slot(f"{item['note_name']}:value"),
-                    "note_invalid": _slot(f"{item['note_name']}:invalid"),
-                    "note_errors": _slot(f"{item['note_name']}:errors"),
+                    "question": question,
+                    "choice": form[f"q{question.pk}-choice"],
+                    "note": form[f"q{question.pk}-note"],
+                    "card_class": card_class(question),
                 }
-                for item in section["items"]
+                for question in area.questions.all()
             ],
         }
-        for section in sections
+        for area in areas
     ]
-    return render_to_string(
-        "assessments/questions.jinja",
-        {
-            "sections": marked,
-            "choices": [(value, str(label)) for value, label in Answer.Choice.choices],
-            "note_max_length": settings.ANSWER_NOTE_MAX_LENGTH,
-            "text": {
-                "help_intro": _("What “sí” looks like:"),
-                "note_label": _("Note (optional)"),
-            },
-        },
-        using="jinja2",
-    )
+    return render_to_string("assessments/_question_cards.html", {"sections": sections})
 
 
-def _errors_html(errors) -> str:
-    return "".join(f'<div class="invalid-feedback d-block">{escape(e)}</div>' for e in errors)
+def _skeleton(areas) -> str:
+    """The cards rendered by crispy-forms with a marker wherever a value depends on the
+    request: the card's state, each radio's "checked" and the note's text."""
+    markers = {f"q{q.pk}-note": f"\x00q{q.pk}-note\x00" for a in areas for q in a.questions.all()}
+    html = _cards(areas, AnswersForm(areas=areas, initial=markers), lambda q: _slot(f"q{q.pk}"))
+    for area in areas:
+        for question in area.questions.all():
+            name = f"q{question.pk}-choice"
+            for value in _CHOICES:
+                attributes = f'name="{name}" value="{value}"'
+                html = html.replace(attributes, f"{attributes}\x00{name}:{value}\x00", 1)
+    return html
 
 
-def questions_html(sections, missing=(), skeleton_key=None) -> str:
-    """The question cards: the skeleton (cached under `skeleton_key` when given) with this
-    request's answers, notes and errors put in its slots, each value escaped."""
+def question_cards(areas, values, *, form=None, missing=(), skeleton_key=None) -> str:
+    """The question cards with this request's answers and notes.
+
+    A rejected form is rendered in full from the bound form, errors and all. Otherwise the
+    skeleton (cached under `skeleton_key`: a published bank never changes) gets each of this
+    request's values, escaped, in its slot; crispy's per-field rendering is too slow to
+    repeat for 40 fields on every request.
+    """
+    if form is not None and form.is_bound:
+        missing_ids = {q.pk for q in missing}
+
+        def state(question):
+            if form.data.get(f"q{question.pk}-choice"):
+                return " is-answered"
+            return " is-missing" if question.pk in missing_ids else ""
+
+        return mark_safe(_cards(areas, form, state))  # noqa: S308 -- our autoescaped template
     skeleton = caches["pages"].get(skeleton_key) if skeleton_key else None
     if skeleton is None:
-        skeleton = _skeleton(sections)
+        skeleton = _skeleton(areas)
         if skeleton_key:
             caches["pages"].set(skeleton_key, skeleton, timeout=600)
-    values = {}
-    for section in sections:
-        for item in section["items"]:
-            choice, note = item["choice_name"], item["note_name"]
-            state = " is-answered" if item["answered"] else (" is-missing" if missing else "")
-            values[f"{choice}:card"] = state
+    slots = {}
+    for area in areas:
+        for question in area.questions.all():
+            choice = values.get(f"q{question.pk}-choice") or ""
+            slots[f"q{question.pk}"] = " is-answered" if choice else ""
             for value in _CHOICES:
-                values[f"{choice}:{value}"] = " checked" if value == item["choice_value"] else ""
-            values[f"{choice}:invalid"] = " is-invalid" if item["choice_errors"] else ""
-            values[f"{choice}:errors"] = _errors_html(item["choice_errors"])
-            values[f"{note}:value"] = str(escape(item["note_value"]))
-            values[f"{note}:invalid"] = " is-invalid" if item["note_errors"] else ""
-            values[f"{note}:errors"] = _errors_html(item["note_errors"])
-    html = _SLOT.sub(lambda match: values.get(match.group(1), ""), skeleton)
-    return mark_safe(html)  # noqa: S308 -- Jinja2's autoescaped output, values escaped above
+                slots[f"q{question.pk}-choice:{value}"] = " checked" if value == choice else ""
+            slots[f"q{question.pk}-note"] = str(escape(values.get(f"q{question.pk}-note") or ""))
+    html = _SLOT.sub(lambda match: slots.get(match.group(1), ""), skeleton)
+    return mark_safe(html)  # noqa: S308 -- crispy's autoescaped output, values escaped above
 
 
 class ClientForm(forms.Form):

@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import charts, reports, selectors, services
-from assessments.forms import AnswersForm, answer_sections, questions_html
+from assessments.forms import AnswersForm, answer_progress, question_cards
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
@@ -94,16 +94,20 @@ def assessment_answer(request, assessment_id: int):
 
 
 def _answer_page(request, assessment, areas, values, form=None, missing=(), status=200):
-    sections = answer_sections(areas, values, form.errors if form else None)
+    progress = answer_progress(areas, values)
     context = {
         "assessment": assessment,
-        "sections": sections,
-        "total": sum(len(section["items"]) for section in sections),
-        "answered": sum(section["answered"] for section in sections),
+        "progress": progress,
+        "total": sum(p["total"] for p in progress),
+        "answered": sum(p["answered"] for p in progress),
         "non_field_errors": form.non_field_errors() if form else [],
         "missing": missing,
-        "questions_html": questions_html(
-            sections, missing, selectors.bank_cache_key(assessment.bank, "cards", get_language())
+        "questions_html": question_cards(
+            areas,
+            values,
+            form=form,
+            missing=missing,
+            skeleton_key=selectors.bank_cache_key(assessment.bank, "cards", get_language()),
         ),
     }
     return render(request, "assessments/answer.html", context, status=status)

@@ -13,7 +13,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def answer(page, number, choice):
     question = Question.objects.get(area__bank__status="published", number=number)
-    page.check(f"#q{question.pk}-choice-{choice}")
+    page.check(f"input[name='q{question.pk}-choice'][value='{choice}']")
 
 
 def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
@@ -24,7 +24,7 @@ def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
     for number in range(1, 11):
         answer(page, number, "partly")
     page.fill(
-        f"#q{Question.objects.get(number=3, area__bank__version=1).pk}-note", "Solo en el comité"
+        f"#id_q{Question.objects.get(number=3, area__bank__version=1).pk}-note", "Solo en el comité"
     )
     page.click("button[value=save]")
     page.wait_for_selector(".alert-success")
@@ -33,11 +33,10 @@ def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
 
     page.reload()
     tab.shot("reloaded")
-    assert page.is_checked(
-        f"#q{Question.objects.get(number=1, area__bank__version=1).pk}-choice-partly"
-    )
+    q1 = Question.objects.get(number=1, area__bank__version=1)
+    assert page.is_checked(f"input[name='q{q1.pk}-choice'][value='partly']")
     assert "Solo en el comité" in page.input_value(
-        f"#q{Question.objects.get(number=3, area__bank__version=1).pk}-note"
+        f"#id_q{Question.objects.get(number=3, area__bank__version=1).pk}-note"
     )
     assert page.text_content("[data-progress-total]") == "10"
 
@@ -98,7 +97,7 @@ def test_the_answer_page_works_with_the_keyboard_alone(visit):
 
     tab_until(f"input[name='q{q11.pk}-choice']")
     page.keyboard.press("Space")
-    tab_until(f"#q{q11.pk}-note")
+    tab_until(f"#id_q{q11.pk}-note")
     page.keyboard.type("escrito con el teclado")
     tab_until("button[value=save]")
     page.keyboard.press("Enter")
