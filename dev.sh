@@ -17,23 +17,18 @@ install() {
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core
 # from the npm registry.
+apt_install() {  # command, Debian package
+  command -v "$1" >/dev/null 2>&1 && return
+  if [ "$(id -u)" != 0 ]; then
+    echo "$1 is missing: sudo apt-get install $2" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
 browser_test_tools() {
-  if ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-      echo "Chromium is missing: sudo apt-get install chromium" >&2
-      exit 1
-    fi
-  fi
-  if ! command -v npm >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
-    else
-      echo "npm is missing: sudo apt-get install npm" >&2
-      exit 1
-    fi
-  fi
+  apt_install chromium chromium
+  apt_install npm npm
   if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
     npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
   fi

@@ -423,8 +423,8 @@ def over_http(client, report_url, answer_url):
             f"median of {ROUNDS} alternating rounds"
         )
         row("trivial view (/healthz)", trivial, "req/s")
-        row("answer page", answer, f"req/s = {answer / trivial:.2f} of the trivial view")
-        row("report page, cached", report, f"req/s = {report / trivial:.2f} of the trivial view")
+        row("answer page", answer, f"req/s = {answer / trivial:.3f} of the trivial view")
+        row("report page, cached", report, f"req/s = {report / trivial:.3f} of the trivial view")
     finally:
         server.terminate()
         server.wait(10)
