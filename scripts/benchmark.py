@@ -9,6 +9,7 @@ It creates its own data in its own database, so it never touches the demo or you
 wrk comes from Debian (`apt-get install wrk`); without it the HTTP part is skipped.
 """
 
+import copy
 import os
 import shutil
 import socket
@@ -72,28 +73,16 @@ def reset_database():
 
 def larger_bank(times: int) -> QuestionBank:
     """An unpublished copy of the bank with every question repeated `times` times."""
-    source = QuestionBank.objects.get(version=1)
-    bank = QuestionBank.objects.create(version=100 + times, title_es=source.title_es)
-    number = 0
-    for area in source.areas.order_by("order"):
-        copy = bank.areas.create(
-            code=area.code,
-            order=area.order,
-            name_es=area.name_es,
-            name_en=area.name_en,
-            description_es=area.description_es,
-            weight=area.weight,
-        )
-        for question in area.questions.order_by("number"):
-            for _ in range(times):
-                number += 1
-                copy.questions.create(
-                    number=number,
-                    weight=question.weight,
-                    text_es=question.text_es,
-                    help_es=question.help_es,
-                    recommendation_es=question.recommendation_es,
-                )
+    bank = services.bank_new_version(bank=QuestionBank.objects.get(version=1))
+    questions = list(Question.objects.filter(area__bank=bank).order_by("number"))
+    number = len(questions)
+    repeats = []
+    for question in questions:
+        for _ in range(times - 1):
+            number += 1
+            question.pk, question.number = None, number
+            repeats.append(copy.copy(question))
+    Question.objects.bulk_create(repeats)
     return bank
 
 
