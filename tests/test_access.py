@@ -119,3 +119,24 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere(client, acme_objects)
             assert response.status_code == 302, url
             assert response.url.startswith(reverse("login")), url
     assert snapshot() == before
+
+
+HUGE = "9" * 30  # beyond a 64-bit id: must be "not found", never a database error
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/assessments/{HUGE}/",
+        f"/assessments/{HUGE}/report/",
+        f"/assessments/{HUGE}/report.csv",
+        f"/organisations/{HUGE}/progress/",
+    ],
+)
+def test_ids_too_large_for_the_database_are_404(client, alice, path):
+    assert client_for(client, alice).get(path).status_code == 404
+
+
+def test_comparing_an_id_too_large_for_the_database_is_404(client, charlie):
+    response = client_for(client, charlie).get(f"/portfolio/compare/?org={HUGE}")
+    assert response.status_code == 404
