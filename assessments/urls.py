@@ -1,28 +1,39 @@
-from django.urls import path
+from django.urls import path, register_converter
+from django.urls.converters import IntConverter
 
 from assessments import views
+
+
+class IdConverter(IntConverter):
+    """A database id: at most 18 digits, so a longer number is a plain 404 rather than an
+    overflow in the database driver (SQLite's integers are 64-bit)."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
-        "organisations/<int:organisation_id>/assessments/new/",
+        "organisations/<id:organisation_id>/assessments/new/",
         views.assessment_start,
         name="assessment_start",
     ),
-    path("assessments/<int:assessment_id>/", views.assessment_answer, name="assessment_answer"),
+    path("assessments/<id:assessment_id>/", views.assessment_answer, name="assessment_answer"),
     path(
-        "assessments/<int:assessment_id>/report/",
+        "assessments/<id:assessment_id>/report/",
         views.assessment_report,
         name="assessment_report",
     ),
     path(
-        "assessments/<int:assessment_id>/report.csv",
+        "assessments/<id:assessment_id>/report.csv",
         views.assessment_csv,
         name="assessment_csv",
     ),
     path(
-        "assessments/<int:assessment_id>/charts/<slug:kind>/<slug:key>.svg",
+        "assessments/<id:assessment_id>/charts/<slug:kind>/<slug:key>.svg",
         views.assessment_chart,
         name="assessment_chart",
     ),
@@ -36,9 +47,9 @@ urlpatterns = [
     path("portfolio/clients/new/", views.client_add, name="client_add"),
     path("portfolio/results.csv", views.portfolio_csv, name="portfolio_csv"),
     path("portfolio/answers.csv", views.portfolio_answers_csv, name="portfolio_answers_csv"),
-    path("organisations/<int:organisation_id>/progress/", views.progress, name="progress"),
+    path("organisations/<id:organisation_id>/progress/", views.progress, name="progress"),
     path(
-        "organisations/<int:organisation_id>/progress/chart/<slug:key>.svg",
+        "organisations/<id:organisation_id>/progress/chart/<slug:key>.svg",
         views.progress_chart,
         name="progress_chart",
     ),

@@ -41,10 +41,9 @@ def _selected_organisations(request):
     """The followed organisations named by ?org=…, or 404 if any is not followed (or not
     a number), without saying which."""
     raw = request.GET.getlist("org")
-    try:
-        ids = list(dict.fromkeys(int(value) for value in raw))
-    except ValueError:
-        raise Http404 from None
+    if not all(value.isdigit() and len(value) <= 18 for value in raw):
+        raise Http404  # not an id this database could hold
+    ids = list(dict.fromkeys(int(value) for value in raw))
     organisations = list(selectors.portfolio(request.user).filter(pk__in=ids))
     if len(organisations) != len(ids):
         raise Http404
