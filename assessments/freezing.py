@@ -56,8 +56,7 @@ class BankContentQuerySet(models.QuerySet):
         return super().delete()
 
 
-class BankQuerySet(BankContentQuerySet):
-    bank_prefix = ""
+BankQuerySet = BankContentQuerySet
 
 
 class AreaQuerySet(BankContentQuerySet):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from assessments import charts, scoring
+from assessments import charts, scoring, selectors
 from assessments.levels import level_label
 from assessments.models import Answer
 
@@ -69,22 +69,8 @@ def page_cache_key(assessment, language: str) -> str:
     return f"report:{digest}"
 
 
-def scoring_input(areas, answers_by_question_id: dict[int, Answer]):
-    """Plain rows for scoring.py from the bank's areas (questions prefetched) and answers."""
-    area_rows = [scoring.AreaRow(a.code, a.order, float(a.weight)) for a in areas]
-    question_rows = []
-    values = {}
-    for area in areas:
-        for question in area.questions.all():
-            question_rows.append(scoring.QuestionRow(question.number, area.code, question.weight))
-            answer = answers_by_question_id.get(question.pk)
-            if answer is not None and answer.choice:
-                values[question.number] = scoring.ANSWER_VALUES[answer.choice]
-    return area_rows, question_rows, values
-
-
 def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -> Report:
-    area_rows, question_rows, values = scoring_input(areas, answers_by_question_id)
+    area_rows, question_rows, values = selectors.scoring_input(areas, answers_by_question_id)
     result = scoring.score(area_rows, question_rows, values, assessment.bank.thresholds)
     by_code = {area.code: area for area in areas}
     priority_by_code = {p.code: p for p in result.priorities}

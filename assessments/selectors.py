@@ -1,7 +1,5 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
-from dataclasses import dataclass
-
 from django.core.cache import caches
 from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -31,37 +29,18 @@ def bank_question_ids(bank_id: int) -> list[int]:
     return list(Question.objects.filter(area__bank_id=bank_id).values_list("id", flat=True))
 
 
-@dataclass(frozen=True)
-class ScoringRows:
-    areas: tuple[scoring.AreaRow, ...]
-    questions: tuple[scoring.QuestionRow, ...]
-    thresholds: tuple[int, int, int]
-    area_ids: dict[str, int]
-
-
-def scoring_rows(bank_id: int) -> ScoringRows:
-    bank = QuestionBank.objects.get(pk=bank_id)
-    areas = list(Area.objects.filter(bank_id=bank_id).order_by("order"))
-    questions = Question.objects.filter(area__bank_id=bank_id).values_list(
-        "number", "area__code", "weight"
-    )
-    return ScoringRows(
-        areas=tuple(scoring.AreaRow(a.code, a.order, float(a.weight)) for a in areas),
-        questions=tuple(scoring.QuestionRow(n, code, w) for n, code, w in questions),
-        thresholds=bank.thresholds,
-        area_ids={a.code: a.pk for a in areas},
-    )
-
-
-def answer_values(*, assessment_id: int, respondent=None) -> dict[int, float]:
-    """Question number → answer value, averaged over respondents when there are several."""
-    answers = Answer.objects.filter(response__assessment_id=assessment_id).exclude(choice="")
-    if respondent is not None:
-        answers = answers.filter(response__respondent=respondent)
-    collected: dict[int, list[float]] = {}
-    for number, choice in answers.values_list("question__number", "choice"):
-        collected.setdefault(number, []).append(scoring.ANSWER_VALUES[choice])
-    return {number: sum(v) / len(v) for number, v in collected.items()}
+def scoring_input(areas, answers_by_question_id: dict[int, Answer]):
+    """Plain rows for scoring.py from the bank's areas (questions prefetched) and answers."""
+    area_rows = [scoring.AreaRow(a.code, a.order, float(a.weight)) for a in areas]
+    question_rows = []
+    values = {}
+    for area in areas:
+        for question in area.questions.all():
+            question_rows.append(scoring.QuestionRow(question.number, area.code, question.weight))
+            answer = answers_by_question_id.get(question.pk)
+            if answer is not None and answer.choice:
+                values[question.number] = scoring.ANSWER_VALUES[answer.choice]
+    return area_rows, question_rows, values
 
 
 def memberships_for_home(user) -> QuerySet[Membership]:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from assessments import scoring, selectors
 from assessments.models import (
     Answer,
-    Area,
     AreaResult,
     Assessment,
     Membership,
@@ -87,25 +86,29 @@ def answers_save(*, assessment: Assessment, user, answers: dict[int, AnswerInput
 def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     """Close the round with `user`'s answers; every question must have a choice."""
     assessment = _lock_draft(assessment.pk)
-    rows = selectors.scoring_rows(assessment.bank_id)
-    values = selectors.answer_values(assessment_id=assessment.pk, respondent=user)
-    missing = sorted(q.number for q in rows.questions if q.number not in values)
+    # Scored exactly as the report will score it: the same rows from the same selectors.
+    areas = selectors.questions_by_area(assessment.bank_id)
+    area_rows, question_rows, values = selectors.scoring_input(
+        areas, selectors.answers_of(assessment.pk, user)
+    )
+    missing = sorted(q.number for q in question_rows if q.number not in values)
     if missing:
         raise AssessmentError(
             _("Answer every question before submitting. Missing: %(numbers)s.")
             % {"numbers": ", ".join(str(n) for n in missing)}
         )
-    result = scoring.score(rows.areas, rows.questions, values, rows.thresholds)
+    result = scoring.score(area_rows, question_rows, values, assessment.bank.thresholds)
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = user
     assessment.overall_score = _two_places(result.overall)
     assessment.maturity_level = result.level.value
     assessment.save()
+    area_ids = {area.code: area.pk for area in areas}
     AreaResult.objects.bulk_create(
         AreaResult(
             assessment=assessment,
-            area_id=rows.area_ids[p.code],
+            area_id=area_ids[p.code],
             area_code=p.code,
             score=_two_places(p.score),
             priority=_two_places(p.priority),
@@ -201,40 +204,25 @@ def invitation_send(*, client: NewClient, link: str, consultant) -> None:
 def bank_new_version(*, bank: QuestionBank) -> QuestionBank:
     """A draft copy of `bank`, with the next version number, to edit and then publish."""
     latest = QuestionBank.objects.select_for_update().order_by("-version").first()
-    copy = QuestionBank.objects.create(
-        version=latest.version + 1,
-        title_es=bank.title_es,
-        title_en=bank.title_en,
-        threshold_developing=bank.threshold_developing,
-        threshold_oriented=bank.threshold_oriented,
-        threshold_centred=bank.threshold_centred,
+    copy = _copied(
+        bank, version=latest.version + 1, status=QuestionBank.Status.DRAFT, published_at=None
     )
+    copy.save()
     for area in bank.areas.order_by("order").prefetch_related("questions"):
-        area_copy = Area.objects.create(
-            bank=copy,
-            code=area.code,
-            order=area.order,
-            name_es=area.name_es,
-            name_en=area.name_en,
-            description_es=area.description_es,
-            description_en=area.description_en,
-            weight=area.weight,
-        )
-        Question.objects.bulk_create(
-            Question(
-                area=area_copy,
-                number=q.number,
-                weight=q.weight,
-                text_es=q.text_es,
-                text_en=q.text_en,
-                help_es=q.help_es,
-                help_en=q.help_en,
-                recommendation_es=q.recommendation_es,
-                recommendation_en=q.recommendation_en,
-            )
-            for q in area.questions.all()
-        )
+        area_copy = _copied(area, bank=copy)
+        area_copy.save()
+        Question.objects.bulk_create(_copied(q, area=area_copy) for q in area.questions.all())
     return copy
+
+
+def _copied(instance, **changes):
+    """An unsaved copy of a bank, area or question with `changes` applied."""
+    fields = {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if not field.primary_key and field.name not in changes
+    }
+    return type(instance)(**fields, **changes)
 
 
 def bank_problems(bank: QuestionBank) -> list[str]:

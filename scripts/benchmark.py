@@ -211,7 +211,7 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int):
 
     bank = QuestionBank.objects.get(version=1)
     areas = selectors.questions_by_area(bank.pk)
-    area_rows, question_rows, _values = reports.scoring_input(areas, {})
+    area_rows, question_rows, _values = selectors.scoring_input(areas, {})
     questions = [q for area in areas for q in area.questions.all()]
     area_ids = {area.code: area.pk for area in areas}
     manager = get_user_model().objects.create_user("bench-portfolio-manager")
