@@ -125,8 +125,8 @@ def _submitted_report(request, assessment_id: int):
 
 
 def _rendered_report(request, assessment) -> dict:
-    """The report's HTML and chart keys. A submitted report never changes, so each worker
-    keeps it in memory (keyed by everything it shows) until the worker restarts."""
+    """The report's HTML and its charts' keys and specs. A submitted report never changes,
+    so each worker keeps it in memory (keyed by everything it shows) until it restarts."""
     key = reports.page_cache_key(assessment, get_language())
     page = caches["pages"].get(key)
     if page is None:
@@ -137,7 +137,7 @@ def _rendered_report(request, assessment) -> dict:
             {"assessment": assessment, "report": report},
             request=request,
         )
-        page = {"html": html, "charts": {c.kind: c.key for c in report.charts}}
+        page = {"html": html, "charts": {c.kind: (c.key, c.spec) for c in report.charts}}
         caches["pages"].set(key, page)
     return page
 
@@ -163,13 +163,17 @@ def assessment_chart(request, assessment_id: int, kind: str, key: str):
     )
     if not assessment.is_submitted:
         raise Http404
-    if _rendered_report(request, assessment)["charts"].get(kind) != key:
+    current_key, spec = _rendered_report(request, assessment)["charts"].get(kind, (None, None))
+    if current_key != key:
         raise Http404
+    return svg_response(key, spec)
+
+
+def svg_response(key: str, spec: dict) -> HttpResponse:
+    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache."""
     svg = cache.get(f"chart:{key}")
     if svg is None:
-        areas, answers = selectors.report_inputs(assessment)
-        chart = reports.build_report(assessment, areas, answers).chart(kind)
-        svg = charts.draw(chart.spec)
+        svg = charts.draw(spec)
         cache.set(f"chart:{key}", svg, timeout=None)
     return HttpResponse(svg, content_type="image/svg+xml")
 

@@ -3,7 +3,6 @@
 import csv
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.db.models import F
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessments import charts, selectors, services
 from assessments import portfolio as layout
+from assessments import selectors, services
 from assessments.forms import ClientForm, PortfolioFilter
 from assessments.levels import level_label
 from assessments.models import Membership
 from assessments.reports import spreadsheet_safe
+from assessments.views.assessments import svg_response
 
 SORTS = {
     "name": "name",
@@ -120,11 +120,7 @@ def compare(request):
 def _svg_response(chart, key):
     if chart is None or chart.key != key:
         raise Http404
-    svg = cache.get(f"chart:{key}")
-    if svg is None:
-        svg = charts.draw(chart.spec)
-        cache.set(f"chart:{key}", svg, timeout=None)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return svg_response(key, chart.spec)
 
 
 @require_GET
