@@ -1,6 +1,5 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
-from django.core.cache import caches
 from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -91,24 +90,43 @@ def questions_by_area(bank_id: int) -> list[Area]:
     )
 
 
-def bank_cache_key(bank: QuestionBank, *parts: str) -> str | None:
-    """A key for something derived from a published bank's content, which never changes
-    (edits go into a new version); None for a draft, which must not be cached."""
-    if bank.status != QuestionBank.Status.PUBLISHED:
-        return None
-    return ":".join(["bank", str(bank.pk), bank.published_at.isoformat(), *parts])
+class PublishedBankMemo:
+    """What is derived from a published bank (its structure, the answer page's markup),
+    computed once per worker and kept as plain objects.
+
+    A published bank never changes (edits go into a new version), so nothing here goes
+    stale. A cache backend would pickle and unpickle the values on every read, which cost
+    the answer page more than its queries; a draft is never kept.
+    """
+
+    # More than a running worker meets (a few entries per version and language); past it,
+    # starting again is cheaper than tracking which version is oldest.
+    MAX_ENTRIES = 256
+
+    def __init__(self):
+        self._values = {}
+
+    def get(self, bank: QuestionBank, name: str, build):
+        if bank.status != QuestionBank.Status.PUBLISHED:
+            return build()
+        key = (bank.pk, bank.published_at, name)
+        try:
+            return self._values[key]
+        except KeyError:
+            if len(self._values) >= self.MAX_ENTRIES:
+                self._values.clear()
+            return self._values.setdefault(key, build())
+
+    def clear(self):
+        self._values.clear()
+
+
+published_banks = PublishedBankMemo()
 
 
 def bank_structure(bank: QuestionBank) -> list[Area]:
-    """`questions_by_area`, kept in each worker's memory for a published bank."""
-    key = bank_cache_key(bank, "structure")
-    if key is None:
-        return questions_by_area(bank.pk)
-    areas = caches["pages"].get(key)
-    if areas is None:
-        areas = questions_by_area(bank.pk)
-        caches["pages"].set(key, areas, timeout=600)
-    return areas
+    """`questions_by_area`, built once per worker for a published bank."""
+    return published_banks.get(bank, "structure", lambda: questions_by_area(bank.pk))
 
 
 def answers_of(assessment_id: int, respondent) -> dict[int, Answer]:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.management import call_command
 
-from assessments import services
+from assessments import selectors, services
 from assessments.models import Membership, Organisation, Question, QuestionBank
 
 PASSWORD = "correct-horse-battery"
@@ -19,6 +19,8 @@ PASSWORD = "correct-horse-battery"
 def _fast_and_isolated(settings, tmp_path):
     caches["sessions"].clear()
     caches["pages"].clear()
+    # Ids are reused across tests (SQLite rolls its sequences back with the transaction).
+    selectors.published_banks.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {
         **settings.CACHES,

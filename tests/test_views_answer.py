@@ -1,10 +1,10 @@
 import re
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from assessments import selectors
 from assessments.models import Answer, Assessment
 from tests.conftest import all_choices, client_for, form_data, question_ids
 
@@ -59,6 +59,77 @@ def test_save_keeps_partial_answers_and_notes_for_later(client, bank, draft, ali
     assert checked(page, ids[2]) == "partly"
     assert note(page, ids[2]) == "Solo a veces"
     assert "3</strong> de 20" in page
+
+
+def progress_shown(page):
+    """What the progress panel says: answered overall, the bar, and answered per area."""
+    return {
+        "answered": int(re.search(r"<strong data-progress-total>(\d+)</strong>", page).group(1)),
+        "bar": re.search(
+            r'aria-valuenow="(\d+)"[^>]*>\s*<div class="progress-bar" '
+            r'style="width: (\d+)%"',
+            page,
+        ).groups(),
+        "areas": dict(re.findall(r'data-progress-area="(\w+)">(\d+)</span>', page)),
+    }
+
+
+def test_progress_counts_the_saved_answers_per_area(client, bank, draft, alice):
+    client = client_for(client, alice)
+    client.post(url(draft), form_data(bank, {1: "yes", 2: "no", 3: "partly", 5: "yes"}))
+    shown = progress_shown(client.get(url(draft)).content.decode())
+    assert shown["answered"] == 4
+    assert shown["bar"] == ("4", "20")
+    assert shown["areas"] == {
+        "LID": "3",
+        "MED": "1",
+        "VAL": "0",
+        "CON": "0",
+        "PER": "0",
+        "RES": "0",
+    }
+
+
+def test_a_rejected_submit_counts_what_was_posted_not_what_was_saved(client, bank, draft, alice):
+    client = client_for(client, alice)
+    client.post(url(draft), form_data(bank, {1: "yes"}))
+    data = form_data(bank, all_choices("no", q13="", q20=""), action="submit")
+    shown = progress_shown(client.post(url(draft), data).content.decode())
+    assert shown["answered"] == 18
+    assert shown["bar"] == ("18", "90")
+    assert shown["areas"]["RES"] == "0" and shown["areas"]["LID"] == "3"
+
+
+def test_the_filled_in_cards_show_what_crispy_renders_for_the_same_answers(bank, draft, rf, alice):
+    """The cards kept per bank version get each request's values in their slots; they must
+    show what rendering the form in full shows."""
+    from django.utils.translation import override
+
+    from assessments import answer_page
+    from assessments.forms import AnswersForm
+
+    areas = selectors.bank_structure(bank)
+    ids = question_ids(bank)
+    values = {f"q{ids[n]}-choice": c for n, c in {1: "yes", 4: "partly", 20: "no"}.items()}
+    values.update({f"q{ids[4]}-note": 'Solo "a veces" & <b>poco</b>', f"q{ids[9]}-note": "x"})
+
+    def shown(html):
+        return {
+            qid: (checked(html, qid), note(html, qid), f'is-answered" id="question-{n}"' in html)
+            for n, qid in ids.items()
+        }
+
+    with override("es"):
+        filled = answer_page.fragments(bank, areas, values).questions
+        full = answer_page.fragments(
+            bank, areas, values, form=AnswersForm(values, areas=areas)
+        ).questions
+    assert shown(filled) == shown(full)
+    assert shown(filled)[ids[4]] == (
+        "partly",
+        "Solo &quot;a veces&quot; &amp; &lt;b&gt;poco&lt;/b&gt;",
+        True,
+    )
 
 
 def test_submit_with_questions_missing_names_them_and_keeps_what_was_typed(
@@ -174,7 +245,7 @@ def test_the_answer_page_query_count_does_not_grow_with_answers(
 ):
     client = client_for(client, alice)
     client.post(url(draft), form_data(bank, all_choices("partly")))
-    caches["pages"].clear()
+    selectors.published_banks.clear()
     # user, assessment (+organisation, bank; membership checked in the same query),
     # areas, their questions, this respondent's answers (the session comes from memory)
     with django_assert_num_queries(5):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import charts, reports, selectors, services
-from assessments.forms import AnswersForm, answer_progress, question_cards
+from assessments import answer_page, charts, reports, selectors, services
+from assessments.forms import AnswersForm
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
@@ -94,21 +94,13 @@ def assessment_answer(request, assessment_id: int):
 
 
 def _answer_page(request, assessment, areas, values, form=None, missing=(), status=200):
-    progress = answer_progress(areas, values)
+    fragments = answer_page.fragments(assessment.bank, areas, values, form=form, missing=missing)
     context = {
         "assessment": assessment,
-        "progress": progress,
-        "total": sum(p["total"] for p in progress),
-        "answered": sum(p["answered"] for p in progress),
+        "progress_html": fragments.progress,
+        "questions_html": fragments.questions,
         "non_field_errors": form.non_field_errors() if form else [],
         "missing": missing,
-        "questions_html": question_cards(
-            areas,
-            values,
-            form=form,
-            missing=missing,
-            skeleton_key=selectors.bank_cache_key(assessment.bank, "cards", get_language()),
-        ),
     }
     return render(request, "assessments/answer.html", context, status=status)
 
