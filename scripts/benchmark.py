@@ -193,9 +193,13 @@ def in_process(manager, report, big, draft):
             get_ok(client, url)
         row(f"report page, {label}, first view", len(first))
         row(f"report page, {label}, cached", len(again))
-    with CaptureQueriesContext(connection) as queries:
+    selectors.published_banks.clear()
+    with CaptureQueriesContext(connection) as first:
         get_ok(client, answer_url)
-    row("answer page", len(queries))
+    with CaptureQueriesContext(connection) as again:
+        get_ok(client, answer_url)
+    row("answer page, first view of the bank", len(first))
+    row("answer page, bank in memory", len(again))
     return client, report_url, answer_url
 
 
