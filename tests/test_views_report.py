@@ -141,14 +141,6 @@ def test_submitting_lands_on_the_report(client, bank, draft, alice):
     assert response.url == report_url(draft)
 
 
-def test_the_report_prints_on_a4_without_navigation(report_page):
-    assert 'href="/static/css/print.css" media="print"' in report_page
-    from pathlib import Path
-
-    css = (Path(__file__).resolve().parents[1] / "static/css/print.css").read_text()
-    assert "size: A4" in css and "nav" in css
-
-
 def test_report_query_count_is_fixed(client, submitted, alice, django_assert_num_queries):
     client = client_for(client, alice)
     radar = chart_urls(client.get(report_url(submitted)).content.decode())["radar"]

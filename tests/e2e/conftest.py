@@ -12,7 +12,8 @@ from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
 PROJECT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
+ARTIFACTS = PROJECT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE = PROJECT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "orientacion-demo"

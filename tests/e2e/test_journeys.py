@@ -1,10 +1,13 @@
+import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from pypdf import PdfReader
 
 from assessments import services
 from assessments.models import Answer, AreaResult, Assessment, Organisation, Question, QuestionBank
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +66,45 @@ def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
         page.get_attribute("#work-first-title ~ ol [data-area]", "data-area") == expected == "LID"
     )
     assert tab.accessibility_violations() == []
+
+
+def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
+    tab = visit("ana")
+    latest = (
+        Assessment.objects.filter(organisation__name="Hotel Brisa del Mar", status="submitted")
+        .order_by("-submitted_at")
+        .first()
+    )
+    tab.goto(f"/assessments/{latest.pk}/report/")
+    page = tab.page
+    for image in page.locator("img[data-chart]").all():
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+    chart_titles = page.locator(".chart-figure h3").all_text_contents()
+
+    pdf = page.pdf(format="A4", print_background=True)  # the browser's "save as PDF"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)  # for a person to look at after the run
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [sheet.extract_text() for sheet in reader.pages]
+    text = "\n".join(pages)
+
+    millimetres = {
+        (round(sheet.mediabox.width * 25.4 / 72), round(sheet.mediabox.height * 25.4 / 72))
+        for sheet in reader.pages
+    }
+    assert millimetres == {(210, 297)}  # A4
+    for navigation in ("Mis organizaciones", "Cerrar sesión", "Descargar CSV", "Imprimir"):
+        assert navigation not in text
+    first = AreaResult.objects.select_related("area").get(assessment=latest, rank=1).area
+    # The first priority starts on the first sheet: no half-empty page before it.
+    assert "Trabajar primero" in pages[0] and first.name_es in pages[0]
+    assert len(chart_titles) == 3
+    for title in chart_titles:
+        assert title in text
+    assert "Todas las respuestas" in text
 
 
 def test_submitting_with_questions_missing_says_which(visit):
