@@ -1,7 +1,23 @@
 from django.apps import AppConfig
+from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Customer-orientation assessments")
+
+    def ready(self):
+        file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
+
+
+def forget_rendered_markup(sender, file_path, **kwargs):
+    """Under runserver, a template edit does not restart the process: drop the markup
+    rendered from the old templates (reports, the answer page's cards) with it."""
+    if file_path.suffix == ".html":
+        from django.core.cache import caches
+
+        from assessments.selectors import published_banks
+
+        caches["pages"].clear()
+        published_banks.clear()

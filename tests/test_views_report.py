@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from assessments import charts, services
+from assessments import charts, reports, selectors, services
 from assessments.models import AreaResult
 from tests.conftest import all_choices, answer_inputs, client_for
 
@@ -156,6 +156,26 @@ def test_report_query_count_is_fixed(client, submitted, alice, django_assert_num
         client.get(radar)
     with django_assert_num_queries(5):
         client.get(reverse("assessment_csv", args=[submitted.pk]))
+
+
+def test_a_template_edit_under_runserver_drops_the_markup_rendered_from_it(
+    client, submitted, alice, django_assert_num_queries
+):
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    client_for(client, alice).get(report_url(submitted))
+    selectors.bank_structure(submitted.bank)
+    cached_report = reports.page_cache_key(submitted, "es")
+
+    file_changed.send(sender=None, file_path=Path("assessments/views/assessments.py"))
+    assert caches["pages"].get(cached_report) is not None  # Python edits restart the server
+
+    file_changed.send(sender=None, file_path=Path("templates/assessments/_report_body.html"))
+    assert caches["pages"].get(cached_report) is None
+    with django_assert_num_queries(2):  # areas and questions are read again
+        selectors.bank_structure(submitted.bank)
 
 
 def read_csv(response):
