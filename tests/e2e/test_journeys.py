@@ -82,13 +82,16 @@ def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
         page.wait_for_function(
             "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
         )
-    chart_titles = page.locator(".chart-figure h3").all_text_contents()
+    charts = [
+        (figure.locator("[id$=-summary]").text_content(), figure.locator("caption").text_content())
+        for figure in page.locator(".chart-figure").all()
+    ]
 
     pdf = page.pdf(format="A4", print_background=True)  # the browser's "save as PDF"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(pdf)  # for a person to look at after the run
     reader = PdfReader(io.BytesIO(pdf))
-    pages = [sheet.extract_text() for sheet in reader.pages]
+    pages = [" ".join(sheet.extract_text().split()) for sheet in reader.pages]  # unwrapped
     text = "\n".join(pages)
 
     millimetres = {
@@ -101,9 +104,9 @@ def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
     first = AreaResult.objects.select_related("area").get(assessment=latest, rank=1).area
     # The first priority starts on the first sheet: no half-empty page before it.
     assert "Trabajar primero" in pages[0] and first.name_es in pages[0]
-    assert len(chart_titles) == 3
-    for title in chart_titles:
-        assert title in text
+    assert len(charts) == 3
+    for summary, data_caption in charts:  # each chart whole on one sheet, with its table
+        assert any(summary in sheet and data_caption in sheet for sheet in pages), summary
     assert "Todas las respuestas" in text
 
 
