@@ -100,7 +100,7 @@ def test_a_rejected_submit_counts_what_was_posted_not_what_was_saved(client, ban
     assert shown["areas"]["RES"] == "0" and shown["areas"]["LID"] == "3"
 
 
-def test_the_filled_in_cards_show_what_crispy_renders_for_the_same_answers(bank, draft, rf, alice):
+def test_the_filled_in_cards_show_what_crispy_renders_for_the_same_answers(bank):
     """The cards kept per bank version get each request's values in their slots; they must
     show what rendering the form in full shows."""
     from django.utils.translation import override

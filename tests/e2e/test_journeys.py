@@ -14,6 +14,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 XSS = "<img src=x onerror=alert(1)>"
 
 
+def wait_for_charts(page):
+    """The report's chart images, each scrolled to and drawn."""
+    images = page.locator("img[data-chart]").all()
+    for image in images:
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+    return images
+
+
 def answer(page, number, choice):
     question = Question.objects.get(area__bank__status="published", number=number)
     page.check(f"input[name='q{question.pk}-choice'][value='{choice}']")
@@ -49,14 +60,9 @@ def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
     page.wait_for_url(re.compile(r".*/report/$"))
     tab.shot("report")
 
-    images = page.locator("img[data-chart]")
-    assert images.count() == 3
-    for i in range(3):
-        image = images.nth(i)
-        image.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-        )
+    images = wait_for_charts(page)
+    assert len(images) == 3
+    for image in images:
         svg = page.request.get(tab.base_url + image.get_attribute("src"))
         assert svg.ok and b"<svg" in svg.body() and len(svg.body()) > 2000
 
@@ -77,11 +83,7 @@ def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
     )
     tab.goto(f"/assessments/{latest.pk}/report/")
     page = tab.page
-    for image in page.locator("img[data-chart]").all():
-        image.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-        )
+    wait_for_charts(page)
     charts = [
         (figure.locator("[id$=-summary]").text_content(), figure.locator("caption").text_content())
         for figure in page.locator(".chart-figure").all()
