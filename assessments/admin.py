@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors, services
-from assessments.freezing import frozen_banks_q
 from assessments.models import (
     Area,
     Assessment,
@@ -11,6 +10,7 @@ from assessments.models import (
     Organisation,
     Question,
     QuestionBank,
+    frozen_banks_q,
 )
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_delete, pre_save
 from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,23 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Customer-orientation assessments")
 
     def ready(self):
+        from assessments import freezing
+
+        for model in (
+            self.get_model("QuestionBank"),
+            self.get_model("Area"),
+            self.get_model("Question"),
+        ):
+            pre_save.connect(
+                freezing.refuse_saving_frozen_content,
+                sender=model,
+                dispatch_uid=f"freeze-save-{model._meta.model_name}",
+            )
+            pre_delete.connect(
+                freezing.refuse_deleting_frozen_content,
+                sender=model,
+                dispatch_uid=f"freeze-delete-{model._meta.model_name}",
+            )
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
 
 

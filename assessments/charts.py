@@ -8,10 +8,13 @@ global figure state that leaks in a long-running server.
 import hashlib
 import json
 import textwrap
+from dataclasses import dataclass
 from io import BytesIO
 
 import matplotlib
 from matplotlib.figure import Figure
+
+from assessments.formatting import half_up
 
 matplotlib.rcParams.update(
     {
@@ -37,7 +40,7 @@ SERIES_COLOURS = ["#0d6efd", "#6c757d", "#d63384", "#20c997", "#fd7e14", "#6610f
 
 # Part of every key: raise it when the drawing code changes, so cached drawings made by
 # the old code are not served for the same data.
-STYLE_VERSION = 1
+STYLE_VERSION = 2
 
 
 def spec_key(spec: dict) -> str:
@@ -45,6 +48,33 @@ def spec_key(spec: dict) -> str:
         [STYLE_VERSION, spec], sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart as a page shows it: the spec it is drawn from (and the hash that names the
+    drawing), a one-sentence summary, and the same data as a table for people who cannot
+    see it. An empty table means the page's own table holds the data."""
+
+    kind: str
+    key: str
+    spec: dict
+    summary: str
+    table_headers: list
+    table_rows: list
+
+
+def chart_view(kind: str, spec: dict, summary: str, headers=(), rows=()) -> ChartView:
+    """The one way a page builds a chart; `kind` names it in its URL ("priorities"),
+    `spec["kind"]` says how it is drawn ("horizontal_bars")."""
+    return ChartView(
+        kind=kind,
+        key=spec_key(spec),
+        spec=spec,
+        summary=summary,
+        table_headers=list(headers),
+        table_rows=[list(row) for row in rows],
+    )
 
 
 def draw(spec: dict) -> bytes:
@@ -104,7 +134,7 @@ def _horizontal_bars(spec: dict) -> bytes:
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]  # first item on top
     bars = axes.barh(positions, values, color=PALETTE["primary"])
-    axes.bar_label(bars, labels=[f"{v:.0f}" for v in values], padding=3)
+    axes.bar_label(bars, labels=[str(half_up(v)) for v in values], padding=3)
     axes.set_yticks(positions, labels)
     axes.set_xlim(0, max([spec.get("xmax", 100), *values]) * 1.08)
     axes.set_xlabel(spec["xlabel"])
@@ -160,7 +190,7 @@ def _heatmap(spec: dict) -> bytes:
     axes.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
     for y, row in enumerate(values):
         for x, value in enumerate(row):
-            text = "–" if value is None else f"{value:.0f}"
+            text = "–" if value is None else str(half_up(value))
             # The colour map is darkest at both ends: white text there, dark elsewhere.
             dark_cell = value is not None and (value < 15 or value > 85)
             colour = "white" if dark_cell else "#212529"

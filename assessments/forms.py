@@ -3,11 +3,13 @@ import re
 import django_filters
 from django import forms
 from django.conf import settings
+from django.db.models import F
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.levels import LEVELS
-from assessments.models import Answer, Organisation
+from assessments.models import ID_PATTERN, Answer, Organisation
 from assessments.services import AnswerInput
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
@@ -30,7 +32,7 @@ class AnswersForm(forms.Form):
                 self.fields[f"q{question.pk}-choice"] = forms.ChoiceField(
                     label=f"{question.number}. {question.text}",
                     # Crispy renders help text unescaped; the bank's text is data, not markup.
-                    help_text=escape(f"{_('What “sí” looks like:')} {question.help}"),
+                    help_text=escape(_("What “sí” looks like:") + " " + question.help),
                     choices=Answer.Choice.choices,
                     widget=forms.RadioSelect,
                     required=False,
@@ -92,6 +94,28 @@ class ClientForm(forms.Form):
         return self.cleaned_data["sector"].strip()
 
 
+class NullsLastOrdering(django_filters.OrderingFilter):
+    """django-filter's ordering, with organisations that have no result yet last in both
+    directions and ties broken by `tie_break`, so that SQLite and PostgreSQL (which place
+    nulls at opposite ends) list the same rows in the same order. With no valid `?sort=`
+    the rows are in `default` order."""
+
+    def __init__(self, *args, params: dict[str, str], default: str, tie_break=(), **kwargs):
+        super().__init__(*args, fields=[(param, param) for param in params], **kwargs)
+        self.param_map = dict(params)  # parameter → field or annotation it sorts by
+        self.default = default
+        self.tie_break = tuple(tie_break)
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        column = F(self.param_map[param.removeprefix("-")])
+        return column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        params = [param for param in value or () if param] or [self.default]
+        return qs.order_by(*(self.get_ordering_value(p) for p in params), *self.tie_break)
+
+
 class PortfolioFilter(django_filters.FilterSet):
     sector = django_filters.ChoiceFilter(label=_("Sector"), empty_label=_("All sectors"))
     size_band = django_filters.ChoiceFilter(
@@ -103,6 +127,28 @@ class PortfolioFilter(django_filters.FilterSet):
         choices=[(code, label) for code, (label, _description) in LEVELS.items()],
         empty_label=_("All levels"),
     )
+    sort = NullsLastOrdering(
+        params={
+            "name": "name",
+            "score": "current_score",
+            "level": "current_score",  # levels rise with the score
+            "date": "current_date",
+            "top": "top_area_order",  # in checklist order
+            "change": "change",
+        },
+        field_labels={
+            "name": _("Organisation"),
+            "score": _("Score"),
+            "level": _("Maturity level"),
+            "date": _("Date"),
+            "top": _("Top priority"),
+            "change": pgettext_lazy("difference in score", "Change"),
+        },
+        default="name",
+        tie_break=("name", "pk"),
+        label=_("Sort by"),
+        empty_label=None,
+    )
 
     class Meta:
         model = Organisation
@@ -111,3 +157,55 @@ class PortfolioFilter(django_filters.FilterSet):
     def __init__(self, *args, sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["sector"].extra["choices"] = [(s, s) for s in sectors]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "sort" not in self.form.cleaned_data:  # an unknown key: ignored, as if absent
+            queryset = self.filters["sort"].filter(queryset, None)
+        return queryset
+
+    @property
+    def current_sort(self) -> str:
+        """The sort in force, as a `?sort=` value."""
+        return next(iter(self.form.cleaned_data.get("sort") or ()), "") or "name"
+
+
+_DATABASE_ID = re.compile(ID_PATTERN + r"\Z")
+
+
+class DatabaseIdsField(django_filters.fields.ModelMultipleChoiceField):
+    """Ids of the queryset's objects; anything not shaped like an id ("²", "1e3", 30 digits)
+    is invalid before it reaches the database."""
+
+    def _check_values(self, value):
+        for item in value:
+            if not _DATABASE_ID.match(str(item)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super()._check_values(value)
+
+
+class DatabaseIdsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = DatabaseIdsField
+
+
+class ComparisonFilter(django_filters.FilterSet):
+    """The organisations to compare, by id: only ones the consultant follows are valid."""
+
+    org = DatabaseIdsFilter(field_name="pk", queryset=Organisation.objects.none())
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, queryset=queryset, **kwargs)
+        self.filters["org"].queryset = queryset
+
+    def organisations(self) -> list:
+        """The chosen organisations, in the order the request names them."""
+        chosen = {str(o.pk): o for o in self.form.cleaned_data["org"]}
+        return [chosen[value] for value in dict.fromkeys(self.data.getlist("org"))]

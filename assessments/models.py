@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from assessments.freezing import AreaQuerySet, BankQuerySet, QuestionQuerySet, bank_is_frozen
+# What a database id looks like in a URL or a query: at most 18 ASCII digits, so that a
+# longer number is "not found" rather than an overflow in SQLite's 64-bit integers.
+ID_PATTERN = "[0-9]{1,18}"
 
 
 class Translated:
@@ -25,7 +27,56 @@ class Translated:
         return value or getattr(instance, f"{self.field}_es")
 
 
-class QuestionBankManager(models.Manager.from_queryset(BankQuerySet)):
+class FrozenBankError(Exception):
+    """An attempt to change a bank version that is published or has answers."""
+
+    def __init__(self, bank=None):
+        self.bank = bank
+        super().__init__(
+            _(
+                "Version %(version)s of the question bank is frozen: it is published or has "
+                "answers, and its reports must never change. Create a new version instead."
+            )
+            % {"version": getattr(bank, "version", "?")}
+        )
+
+
+def frozen_banks_q(prefix: str = "") -> Q:
+    """Rows whose bank (reached through `prefix`, e.g. "area__bank__") is frozen: published,
+    or answered by at least one assessment."""
+    bank_ref = prefix.removesuffix("__") if prefix else "pk"
+    answered = Exists(Assessment.objects.filter(bank=OuterRef(bank_ref)))
+    return Q(**{f"{prefix}status": "published"}) | Q(answered)
+
+
+class BankContentQuerySet(models.QuerySet):
+    """Bulk updates and deletes refuse rows of a frozen bank; the signal receivers in
+    freezing.py guard single saves and deletes."""
+
+    bank_prefix = ""
+
+    def _refuse_frozen(self):
+        if self.filter(frozen_banks_q(self.bank_prefix)).exists():
+            raise FrozenBankError()
+
+    def update(self, **kwargs):
+        self._refuse_frozen()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_frozen()
+        return super().delete()
+
+
+class AreaQuerySet(BankContentQuerySet):
+    bank_prefix = "bank__"
+
+
+class QuestionQuerySet(BankContentQuerySet):
+    bank_prefix = "area__bank__"
+
+
+class QuestionBankManager(models.Manager.from_queryset(BankContentQuerySet)):
     def get_by_natural_key(self, version):
         return self.get(version=version)
 
@@ -88,7 +139,10 @@ class QuestionBank(models.Model):
 
     @property
     def is_frozen(self) -> bool:
-        return bank_is_frozen(self)
+        """Published or answered, as stored (not as this instance may have been edited)."""
+        if self.pk is None:
+            return False
+        return QuestionBank.objects.filter(pk=self.pk).filter(frozen_banks_q()).exists()
 
     @property
     def thresholds(self) -> tuple[int, int, int]:

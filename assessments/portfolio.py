@@ -4,11 +4,12 @@ comparison.py; this module only lays them out."""
 
 from dataclasses import dataclass
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from assessments import charts, comparison
-from assessments.reports import ChartView
+from assessments import comparison
+from assessments.charts import ChartView, chart_view
+from assessments.formatting import number, signed
 
 
 @dataclass
@@ -16,22 +17,10 @@ class ComparisonTable:
     columns: list  # Area objects of the current bank, in order
     rows: list[tuple[object, list[float | None]]]  # organisation, scores by column
     benchmark: list[float | None]
-    focus: object | None
-    focus_scores: list[float | None]
     charts: list[ChartView]
 
     def chart(self, kind: str) -> ChartView | None:
         return next((c for c in self.charts if c.kind == kind), None)
-
-
-def _shown(value: float | None, places: int = 0) -> str:
-    return "–" if value is None else number_format(round(value, places), places)
-
-
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + number_format(round(value, 1), 1)
 
 
 def comparison_table(organisations, columns, scores, benchmark, focus) -> ComparisonTable:
@@ -51,19 +40,18 @@ def comparison_table(organisations, columns, scores, benchmark, focus) -> Compar
     weakest = min(scored, key=lambda pair: pair[1], default=None)
     heat_summary = (
         _("Green is strong, red is weak; the lowest score shown is %(score)s, at %(name)s.")
-        % {"score": _shown(weakest[1]), "name": weakest[0].name}
+        % {"score": number(weakest[1]), "name": weakest[0].name}
         if weakest
         else _("None of these organisations has a submitted assessment yet.")
     )
     views = [
-        ChartView(
-            kind="heatmap",
-            key=charts.spec_key(heatmap),
-            spec=heatmap,
-            summary=heat_summary,
-            table_headers=[_("Organisation"), *names],
-            table_rows=[[o.name, *[_shown(v) for v in values]] for o, values in rows]
-            + [[_("Portfolio benchmark"), *[_shown(v) for v in benchmark_row]]],
+        chart_view(
+            "heatmap",
+            heatmap,
+            heat_summary,
+            [_("Organisation"), *names],
+            [[o.name, *[number(v) for v in values]] for o, values in rows]
+            + [[_("Portfolio benchmark"), *[number(v) for v in benchmark_row]]],
         )
     ]
     focus_scores = dict(rows).get(focus, []) if focus else []
@@ -87,33 +75,25 @@ def comparison_table(organisations, columns, scores, benchmark, focus) -> Compar
         )
         above = sum(1 for d in differences.values() if d is not None and d > 0)
         views.append(
-            ChartView(
-                kind="radar",
-                key=charts.spec_key(radar),
-                spec=radar,
-                summary=_(
+            chart_view(
+                "radar",
+                radar,
+                _(
                     "%(name)s is above the benchmark in %(above)s of %(total)s areas; the "
                     "dashed line is the mean of the current results of every organisation "
                     "you follow."
                 )
                 % {"name": focus.name, "above": above, "total": len(codes)},
-                table_headers=[_("Area"), focus.name, _("Benchmark"), _("Difference")],
-                table_rows=[
-                    [name, _shown(v), _shown(b), _signed(differences[code])]
+                [_("Area"), focus.name, _("Benchmark"), _("Difference")],
+                [
+                    [name, number(v), number(b), signed(differences[code])]
                     for name, code, v, b in zip(
                         names, codes, focus_scores, benchmark_row, strict=True
                     )
                 ],
             )
         )
-    return ComparisonTable(
-        columns=columns,
-        rows=rows,
-        benchmark=benchmark_row,
-        focus=focus,
-        focus_scores=focus_scores,
-        charts=views,
-    )
+    return ComparisonTable(columns=columns, rows=rows, benchmark=benchmark_row, charts=views)
 
 
 @dataclass
@@ -157,17 +137,11 @@ def progress_view(organisation, assessments, columns) -> Progress:
             "The overall score went from %(first)s to %(last)s (%(change)s since the previous one)."
         )
         % {
-            "first": _shown(points[0].overall),
-            "last": _shown(last.point.overall),
-            "change": _signed(last.overall_change),
+            "first": number(points[0].overall),
+            "last": number(last.point.overall),
+            "change": signed(last.overall_change),
         }
     )
-    chart = ChartView(
-        kind="lines",
-        key=charts.spec_key(spec),
-        spec=spec,
-        summary=summary,
-        table_headers=[],
-        table_rows=[],
-    )
+    # The page's own progress table holds this chart's data.
+    chart = chart_view("lines", spec, summary)
     return Progress(columns=columns, rows=rows, chart=chart)

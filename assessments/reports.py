@@ -7,22 +7,14 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from assessments import charts, scoring, selectors
+from assessments import scoring
+from assessments.assessment_scoring import score_answers
+from assessments.charts import ChartView, chart_view
+from assessments.formatting import gap, number, plain, weight
 from assessments.levels import level_label
 from assessments.models import Answer
-
-
-@dataclass(frozen=True)
-class ChartView:
-    kind: str
-    key: str
-    spec: dict
-    summary: str
-    table_headers: list[str]
-    table_rows: list[list]
 
 
 @dataclass
@@ -70,8 +62,7 @@ def page_cache_key(assessment, language: str) -> str:
 
 
 def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -> Report:
-    area_rows, question_rows, values = selectors.scoring_input(areas, answers_by_question_id)
-    result = scoring.score(area_rows, question_rows, values, assessment.bank.thresholds)
+    result = score_answers(areas, answers_by_question_id, assessment.bank.thresholds)
     by_code = {area.code: area for area in areas}
     priority_by_code = {p.code: p for p in result.priorities}
     questions_by_number = {q.number: q for area in areas for q in area.questions.all()}
@@ -90,7 +81,7 @@ def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -
             )
         )
 
-    ranked = [p for p in result.priorities]
+    ranked = list(result.priorities)
     work_first = []
     for focus in result.work_first:
         position = ranked.index(focus.area)
@@ -108,8 +99,8 @@ def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -
         )
 
     quick_wins = []
-    for number in result.quick_wins:
-        question = questions_by_number[number]
+    for question_number in result.quick_wins:
+        question = questions_by_number[question_number]
         quick_wins.append((question, question.area, answer_to(question)))
 
     report = Report(
@@ -126,22 +117,11 @@ def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -
     return report
 
 
-def _n(value: float, places: int = 1) -> str:
-    return number_format(round(value, places), places)
-
-
-def format_weight(value: float) -> str:
-    """1, 1,25 or 1,5: as many decimals as the weight has (at most two)."""
-    digits = f"{value:.2f}".rstrip("0").rstrip(".")
-    places = len(digits.partition(".")[2])
-    return number_format(round(value, places), places)
-
-
 def _why(area: scoring.AreaPriority, following, by_code) -> str:
     own = {
-        "weight": format_weight(area.weight),
-        "gap": _n(area.gap),
-        "priority": _n(area.priority),
+        "weight": weight(area.weight),
+        "gap": number(area.gap, 1),
+        "priority": number(area.priority, 1),
     }
     if following is None or following.rank is None:
         return (
@@ -153,9 +133,9 @@ def _why(area: scoring.AreaPriority, following, by_code) -> str:
         )
     other = {
         "other": by_code[following.code].name,
-        "other_weight": format_weight(following.weight),
-        "other_gap": _n(following.gap),
-        "other_priority": _n(following.priority),
+        "other_weight": weight(following.weight),
+        "other_gap": number(following.gap, 1),
+        "other_priority": number(following.priority, 1),
     }
     if round(area.priority, 6) == round(following.priority, 6):
         return _(
@@ -168,24 +148,13 @@ def _why(area: scoring.AreaPriority, following, by_code) -> str:
     ) % {**own, **other}
 
 
-def _chart(kind: str, spec: dict, summary: str, headers, rows) -> ChartView:
-    return ChartView(
-        kind=kind,
-        key=charts.spec_key(spec),
-        spec=spec,
-        summary=summary,
-        table_headers=headers,
-        table_rows=rows,
-    )
-
-
 def _charts(assessment, report: Report) -> list[ChartView]:
     lines = report.areas
     names = [line.area.name for line in lines]
     scores = [round(line.priority.score, 2) for line in lines]
     strongest = max(lines, key=lambda line: (line.priority.score, -line.area.order))
     weakest = min(lines, key=lambda line: (line.priority.score, line.area.order))
-    radar = _chart(
+    radar = chart_view(
         "radar",
         {
             "kind": "radar",
@@ -199,12 +168,12 @@ def _charts(assessment, report: Report) -> list[ChartView]:
         )
         % {
             "best": strongest.area.name,
-            "best_score": _n(strongest.priority.score, 0),
+            "best_score": number(strongest.priority.score, 0),
             "worst": weakest.area.name,
-            "worst_score": _n(weakest.priority.score, 0),
+            "worst_score": number(weakest.priority.score, 0),
         },
         [_("Area"), _("Score")],
-        [[line.area.name, _n(line.priority.score, 0)] for line in lines],
+        [[line.area.name, number(line.priority.score, 0)] for line in lines],
     )
 
     by_code = {line.area.code: line.area for line in lines}
@@ -215,18 +184,21 @@ def _charts(assessment, report: Report) -> list[ChartView]:
     elif len(with_gap) == 1:
         priority_summary = _(
             "Only %(first)s has a gap, with priority %(first_priority)s (weight × gap)."
-        ) % {"first": by_code[with_gap[0].code].name, "first_priority": _n(with_gap[0].priority)}
+        ) % {
+            "first": by_code[with_gap[0].code].name,
+            "first_priority": number(with_gap[0].priority, 1),
+        }
     else:
         priority_summary = _(
             "%(first)s comes first with priority %(first_priority)s (weight × gap), "
             "followed by %(second)s with %(second_priority)s."
         ) % {
             "first": by_code[with_gap[0].code].name,
-            "first_priority": _n(with_gap[0].priority),
+            "first_priority": number(with_gap[0].priority, 1),
             "second": by_code[with_gap[1].code].name,
-            "second_priority": _n(with_gap[1].priority),
+            "second_priority": number(with_gap[1].priority, 1),
         }
-    priorities = _chart(
+    priorities = chart_view(
         "priorities",
         {
             "kind": "horizontal_bars",
@@ -242,9 +214,9 @@ def _charts(assessment, report: Report) -> list[ChartView]:
             [
                 p.rank or "–",
                 by_code[p.code].name,
-                format_weight(p.weight),
-                _n(p.gap, 0),
-                _n(p.priority),
+                weight(p.weight),
+                gap(p.score),
+                number(p.priority, 1),
             ]
             for p in ordered
         ],
@@ -261,7 +233,7 @@ def _charts(assessment, report: Report) -> list[ChartView]:
             "count": most_no.counts["no"],
         }
     labels = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No")}
-    answers = _chart(
+    answers = chart_view(
         "answers",
         {
             "kind": "stacked_bars",
@@ -281,16 +253,6 @@ def _charts(assessment, report: Report) -> list[ChartView]:
         ],
     )
     return [radar, priorities, answers]
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def csv_rows(assessment, report: Report) -> list[list]:
@@ -334,7 +296,7 @@ def csv_rows(assessment, report: Report) -> list[list]:
                 "",
                 "",
                 "",
-                f"{line.priority.score:.2f}",
+                plain(line.priority.score),
                 "",
             ]
         )
@@ -347,8 +309,8 @@ def csv_rows(assessment, report: Report) -> list[list]:
             "",
             "",
             "",
-            f"{report.result.overall:.2f}",
+            plain(report.result.overall),
             str(level_label(report.result.level.value)),
         ]
     )
-    return [[spreadsheet_safe(cell) for cell in row] for row in rows]
+    return rows

@@ -68,6 +68,14 @@ class Result:
     strengths: tuple[str, ...]
 
 
+class Unanswered(ValueError):
+    """Scoring needs every question answered; `numbers` are the ones that are not."""
+
+    def __init__(self, numbers):
+        self.numbers = tuple(sorted(numbers))
+        super().__init__(f"unanswered questions: {list(self.numbers)}")
+
+
 def _weighted_score(questions: Iterable[QuestionRow], values: Mapping[int, float]) -> float:
     questions = list(questions)
     total_weight = sum(q.weight for q in questions)
@@ -154,7 +162,7 @@ def score(
     questions = list(questions)
     missing = {q.number for q in questions} - set(values)
     if missing:
-        raise ValueError(f"unanswered questions: {sorted(missing)}")
+        raise Unanswered(missing)
     scores = area_scores(areas, questions, values)
     overall = overall_score(questions, values)
     priorities = area_priorities(areas, scores)

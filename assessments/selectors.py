@@ -1,9 +1,8 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
-from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Avg, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from assessments import scoring
 from assessments.models import (
     Answer,
     Area,
@@ -26,20 +25,6 @@ def current_bank() -> QuestionBank | None:
 
 def bank_question_ids(bank_id: int) -> list[int]:
     return list(Question.objects.filter(area__bank_id=bank_id).values_list("id", flat=True))
-
-
-def scoring_input(areas, answers_by_question_id: dict[int, Answer]):
-    """Plain rows for scoring.py from the bank's areas (questions prefetched) and answers."""
-    area_rows = [scoring.AreaRow(a.code, a.order, float(a.weight)) for a in areas]
-    question_rows = []
-    values = {}
-    for area in areas:
-        for question in area.questions.all():
-            question_rows.append(scoring.QuestionRow(question.number, area.code, question.weight))
-            answer = answers_by_question_id.get(question.pk)
-            if answer is not None and answer.choice:
-                values[question.number] = scoring.ANSWER_VALUES[answer.choice]
-    return area_rows, question_rows, values
 
 
 def memberships_for_home(user) -> QuerySet[Membership]:
@@ -178,6 +163,7 @@ def portfolio(user) -> QuerySet[Organisation]:
     """Followed organisations with their current result (latest submitted assessment),
     the change since the one before, and the current top-priority area."""
     submitted = _submitted_of(OuterRef("pk"))
+    top_area = AreaResult.objects.filter(assessment=OuterRef("current_id"), rank=1)
     return followed_organisations(user).annotate(
         current_id=Subquery(submitted.values("pk")[:1]),
         current_score=Subquery(submitted.values("overall_score")[:1]),
@@ -186,14 +172,8 @@ def portfolio(user) -> QuerySet[Organisation]:
         current_bank=Subquery(submitted.values("bank__version")[:1]),
         previous_score=Subquery(submitted.values("overall_score")[1:2]),
         change=F("current_score") - F("previous_score"),
-        top_area_id=Subquery(
-            AreaResult.objects.filter(assessment=OuterRef("current_id"), rank=1).values("area_id")[
-                :1
-            ]
-        ),
-        submitted_count=Count(
-            "assessments", filter=Q(assessments__status=Assessment.Status.SUBMITTED)
-        ),
+        top_area_id=Subquery(top_area.values("area_id")[:1]),
+        top_area_order=Subquery(top_area.values("area__order")[:1]),
     )
 
 

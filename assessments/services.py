@@ -2,7 +2,6 @@
 rejected request leaves nothing behind."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -15,6 +14,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from assessments import scoring, selectors
+from assessments.assessment_scoring import score_answers
+from assessments.formatting import half_up
 from assessments.models import (
     Answer,
     AreaResult,
@@ -86,22 +87,20 @@ def answers_save(*, assessment: Assessment, user, answers: dict[int, AnswerInput
 def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     """Close the round with `user`'s answers; every question must have a choice."""
     assessment = _lock_draft(assessment.pk)
-    # Scored exactly as the report will score it: the same rows from the same selectors.
     areas = selectors.questions_by_area(assessment.bank_id)
-    area_rows, question_rows, values = selectors.scoring_input(
-        areas, selectors.answers_of(assessment.pk, user)
-    )
-    missing = sorted(q.number for q in question_rows if q.number not in values)
-    if missing:
+    try:
+        result = score_answers(
+            areas, selectors.answers_of(assessment.pk, user), assessment.bank.thresholds
+        )
+    except scoring.Unanswered as unanswered:
         raise AssessmentError(
             _("Answer every question before submitting. Missing: %(numbers)s.")
-            % {"numbers": ", ".join(str(n) for n in missing)}
-        )
-    result = scoring.score(area_rows, question_rows, values, assessment.bank.thresholds)
+            % {"numbers": ", ".join(str(n) for n in unanswered.numbers)}
+        ) from None
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = user
-    assessment.overall_score = _two_places(result.overall)
+    assessment.overall_score = half_up(result.overall, 2)
     assessment.maturity_level = result.level.value
     assessment.save()
     area_ids = {area.code: area.pk for area in areas}
@@ -110,8 +109,8 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
             assessment=assessment,
             area_id=area_ids[p.code],
             area_code=p.code,
-            score=_two_places(p.score),
-            priority=_two_places(p.priority),
+            score=half_up(p.score, 2),
+            priority=half_up(p.priority, 2),
             rank=p.rank,
         )
         for p in result.priorities
@@ -124,10 +123,6 @@ def answers_submit(*, assessment: Assessment, user, answers: dict[int, AnswerInp
     """Save the final answers and submit, all or nothing."""
     answers_save(assessment=assessment, user=user, answers=answers)
     return assessment_submit(assessment=assessment, user=user)
-
-
-def _two_places(value: float) -> Decimal:
-    return Decimal(str(round(value, 2)))
 
 
 @dataclass(frozen=True)
@@ -234,11 +229,9 @@ def bank_problems(bank: QuestionBank) -> list[str]:
         "help": _("help text"),
         "recommendation": _("recommendation"),
     }
+    # Thresholds that rise, positive area weights and question weights of 1 to 3 are
+    # check constraints: a bank that breaks them is never stored.
     problems = []
-    if not (
-        0 < bank.threshold_developing < bank.threshold_oriented < bank.threshold_centred <= 100
-    ):
-        problems.append(_("The maturity thresholds must rise between 1 and 100."))
     if not (bank.title_es.strip() and bank.title_en.strip()):
         problems.append(_("The title needs both a Spanish and an English text."))
     areas = list(bank.areas.order_by("order").prefetch_related("questions"))
@@ -252,8 +245,6 @@ def bank_problems(bank: QuestionBank) -> list[str]:
         label = f"{area.code} ({area.name_es})"
         if not questions:
             problems.append(_("Area %(area)s has no question.") % {"area": label})
-        if area.weight <= 0:
-            problems.append(_("Area %(area)s needs a positive weight.") % {"area": label})
         for field in ("name", "description"):
             if not (getattr(area, f"{field}_es").strip() and getattr(area, f"{field}_en").strip()):
                 problems.append(
@@ -261,11 +252,6 @@ def bank_problems(bank: QuestionBank) -> list[str]:
                     % {"area": label, "field": labels[field]}
                 )
         for question in questions:
-            if not 1 <= question.weight <= 3:
-                problems.append(
-                    _("Question %(number)s: the weight must be 1, 2 or 3.")
-                    % {"number": question.number}
-                )
             for field in ("text", "help", "recommendation"):
                 if not (
                     getattr(question, f"{field}_es").strip()

@@ -2,13 +2,11 @@ from django.urls import path, register_converter
 from django.urls.converters import IntConverter
 
 from assessments import views
+from assessments.models import ID_PATTERN
 
 
 class IdConverter(IntConverter):
-    """A database id: at most 18 digits, so a longer number is a plain 404 rather than an
-    overflow in the database driver (SQLite's integers are 64-bit)."""
-
-    regex = "[0-9]{1,18}"
+    regex = ID_PATTERN
 
 
 register_converter(IdConverter, "id")

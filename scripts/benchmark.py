@@ -211,11 +211,12 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int):
     from django.utils import timezone
 
     from assessments import scoring
+    from assessments.assessment_scoring import scoring_rows
     from assessments.models import Answer, AreaResult, Assessment, Response
 
     bank = QuestionBank.objects.get(version=1)
     areas = selectors.questions_by_area(bank.pk)
-    area_rows, question_rows, _values = selectors.scoring_input(areas, {})
+    area_rows, question_rows = scoring_rows(areas)
     questions = [q for area in areas for q in area.questions.all()]
     area_ids = {area.code: area.pk for area in areas}
     manager = get_user_model().objects.create_user("bench-portfolio-manager")

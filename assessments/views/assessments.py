@@ -1,12 +1,9 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -14,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import answer_page, charts, reports, selectors, services
+from assessments import answer_page, downloads, reports, selectors, services
 from assessments.forms import AnswersForm
 from assessments.models import Membership
 
@@ -141,7 +138,8 @@ def assessment_report(request, assessment_id: int):
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
-    body = mark_safe(_rendered_report(request, assessment)["html"])  # noqa: S308 -- our template
+    # Our own autoescaped template's output, kept in the cache as plain text.
+    body = mark_safe(_rendered_report(request, assessment)["html"])  # noqa: S308
     return render(request, "assessments/report.html", {"assessment": assessment, "body": body})
 
 
@@ -158,16 +156,7 @@ def assessment_chart(request, assessment_id: int, kind: str, key: str):
     current_key, spec = _rendered_report(request, assessment)["charts"].get(kind, (None, None))
     if current_key != key:
         raise Http404
-    return svg_response(key, spec)
-
-
-def svg_response(key: str, spec: dict) -> HttpResponse:
-    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache."""
-    svg = cache.get(f"chart:{key}")
-    if svg is None:
-        svg = charts.draw(spec)
-        cache.set(f"chart:{key}", svg, timeout=None)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return downloads.svg_response(key, spec)
 
 
 @require_GET
@@ -175,18 +164,12 @@ def assessment_csv(request, assessment_id: int):
     assessment, report = _submitted_report(request, assessment_id)
     if report is None:
         raise Http404
-    filename = "orientacion-{}-{}.csv".format(
+    name = downloads.filename(
         slugify(assessment.organisation.name) or "organisation",
         assessment.submitted_at.date().isoformat(),
+        extension="csv",
     )
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition_header(True, filename)},
-    )
-    # A byte-order mark lets spreadsheet programs recognise UTF-8 (accents in notes).
-    response.write("\ufeff")
-    csv.writer(response).writerows(reports.csv_rows(assessment, report))
-    return response
+    return downloads.csv_response(name, reports.csv_rows(assessment, report))
 
 
 @login_not_required

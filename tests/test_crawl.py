@@ -1,0 +1,329 @@
+"""Every link and GET form a page renders leads somewhere that works, for every demo role.
+
+Starting at the home page, the crawler follows breadth first every same-site link, image and
+GET form option it finds (sort headers in both directions, filters, comparisons, charts,
+exports, the admin's changelists), each URL once, and submits the language switch once per
+kind of page. No page may answer 5xx, no link may lead to a 4xx, and pages whose query count
+is pinned elsewhere in the suite stay within it here, on the demo's real data.
+"""
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+
+# Pages whose query count a view test pins (the comment there names each query); here the
+# highest of a page's first and later views is the ceiling.
+QUERY_CEILINGS = {
+    "home": 3,  # test_views_home
+    "assessment_answer": 5,  # test_views_answer
+    "assessment_report": 5,  # test_views_report
+    "assessment_chart": 5,  # test_views_report
+    "portfolio": 5,  # test_views_portfolio
+    "compare": 7,  # test_views_portfolio
+    "portfolio_csv": 6,  # test_views_portfolio
+    "portfolio_answers_csv": 3,  # test_views_portfolio
+}
+
+# A link that only changes the query string of the page it is on (a sort, a filter) counts
+# one hop; two hops reach "sort by a column, then reverse it" and "filter, then sort"
+# without walking every combination of the admin's sortable columns.
+MAX_QUERY_HOPS = 2
+# Far above what the demo renders; reaching it means the crawl no longer converges.
+MAX_PAGES = 3000
+
+ROLES = {
+    "anonymous": None,
+    "manager": "ana",
+    "manager with a draft": "luis",
+    "consultant": "carmen",
+    "admin": "admin",
+}
+
+
+@dataclass
+class Form:
+    method: str
+    action: str | None
+    inputs: list[dict] = field(default_factory=list)
+    selects: list[dict] = field(default_factory=list)
+
+
+class PageParser(HTMLParser):
+    """The links, images and forms of one HTML page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.forms: list[Form] = []
+        self.language = None
+        self._form: Form | None = None
+        self._select: dict | None = None
+        self._option: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.language = attrs.get("lang")
+        elif tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        elif tag == "img" and attrs.get("src"):
+            self.links.append(attrs["src"])
+        elif tag == "form":
+            self._form = Form(
+                method=(attrs.get("method") or "get").lower(), action=attrs.get("action")
+            )
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag in ("input", "button") and attrs.get("name") and "disabled" not in attrs:
+            self._form.inputs.append({**attrs, "tag": tag})
+        elif tag == "textarea" and attrs.get("name"):
+            self._form.inputs.append({**attrs, "tag": tag, "type": "textarea"})
+        elif tag == "select" and attrs.get("name"):
+            self._select = {"name": attrs["name"], "options": [], "selected": None}
+            self._form.selects.append(self._select)
+        elif tag == "option" and self._select is not None:
+            self._option = {"value": attrs.get("value"), "text": ""}
+            self._select["options"].append(self._option)
+            if "selected" in attrs:
+                self._select["selected"] = self._option
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "option":
+            self._option = None
+
+
+def _option_value(option) -> str:
+    return option["value"] if option["value"] is not None else option["text"].strip()
+
+
+def get_form_queries(form: Form) -> list[list[tuple[str, str]]]:
+    """The query strings a GET form can send: its defaults, each option of each select, and
+    each checkbox of a group alone and all of them together."""
+    base = []
+    checkboxes: dict[str, list[str]] = {}
+    for field_ in form.inputs:
+        kind = field_.get("type", "text").lower()
+        if field_["tag"] == "button" or kind in ("submit", "button", "reset", "image"):
+            continue
+        if kind in ("checkbox", "radio"):
+            if kind == "checkbox":
+                checkboxes.setdefault(field_["name"], []).append(field_.get("value", "on"))
+            if "checked" in field_:
+                base.append((field_["name"], field_.get("value", "on")))
+        else:
+            base.append((field_["name"], field_.get("value", "")))
+    defaults = {}
+    for select in form.selects:
+        chosen = select["selected"] or (select["options"][0] if select["options"] else None)
+        if chosen is not None:
+            defaults[select["name"]] = _option_value(chosen)
+    variants = [base + list(defaults.items())]
+    for select in form.selects:
+        for option in select["options"]:
+            others = [(k, v) for k, v in defaults.items() if k != select["name"]]
+            variants.append(base + others + [(select["name"], _option_value(option))])
+    for name, values in checkboxes.items():
+        rest = [(k, v) for k, v in variants[0] if k != name]
+        variants.extend(rest + [(name, value)] for value in values)
+        variants.append(rest + [(name, value) for value in values])
+    return variants
+
+
+@dataclass
+class Visit:
+    url: str
+    found_on: str
+    query_hops: int
+
+
+@dataclass
+class CrawlReport:
+    pages: int = 0
+    problems: list[str] = field(default_factory=list)
+    languages_switched: int = 0
+    kinds: set = field(default_factory=set)
+
+
+def _route(path: str) -> str | None:
+    try:
+        return resolve(path).url_name
+    except Resolver404:
+        return None
+
+
+def _same_site(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("", "http") and parts.netloc in ("", "testserver")
+
+
+# The admin carries a list's filters into each object's pages only to return to them after
+# a save: the page is the same, so the parameter does not make it another URL.
+IGNORED_PARAMETERS = {"_changelist_filters"}
+
+
+def _normalised(url: str) -> str:
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode(sorted((k, v) for k, v in pairs if k not in IGNORED_PARAMETERS))
+    return parts.path + ("?" + query if query else "")
+
+
+class Crawler:
+    def __init__(self, client: Client, user):
+        self.client = client
+        self.user = user
+        self.seen: set[str] = set()
+        self.queue: deque[Visit] = deque()
+        self.report = CrawlReport()
+        self.language_checked: set[tuple] = set()
+
+    def enqueue(self, target: str, page: Visit):
+        target = target.split("#", 1)[0]
+        if not target or not _same_site(target):
+            return
+        absolute = urljoin(page.url, target)
+        parts = urlsplit(absolute)
+        if parts.path.startswith(settings.STATIC_URL):  # served by WhiteNoise, not the app
+            return
+        here = urlsplit(page.url)
+        if parts.path == here.path and parts.query != here.query:
+            hops = page.query_hops + 1
+        else:
+            hops = 1 if parts.query else 0
+        if hops > MAX_QUERY_HOPS:
+            return
+        key = _normalised(absolute)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.queue.append(Visit(url=key, found_on=page.url, query_hops=hops))
+
+    def run(self, start="/") -> CrawlReport:
+        self.seen.add(start)
+        self.queue.append(Visit(url=start, found_on="(start)", query_hops=0))
+        while self.queue:
+            assert self.report.pages < MAX_PAGES, "the crawl does not converge"
+            self.visit(self.queue.popleft())
+        return self.report
+
+    def problem(self, visit: Visit, text: str):
+        self.report.problems.append(f"{visit.url} (linked from {visit.found_on}): {text}")
+
+    def visit(self, visit: Visit):
+        self.report.pages += 1
+        route = _route(urlsplit(visit.url).path)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(visit.url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        status = response.status_code
+        if status >= 500:
+            self.problem(visit, f"answered {status}")
+            return
+        if status in (301, 302, 303, 307, 308):
+            self.enqueue(response["Location"], visit)
+            return
+        if status != 200:
+            self.problem(visit, f"a link to a page that answers {status}")
+            return
+        ceiling = QUERY_CEILINGS.get(route)
+        if ceiling is not None and len(queries) > ceiling:
+            self.problem(visit, f"{len(queries)} queries, pinned at {ceiling}")
+        self.report.kinds.add(route)
+        if not response["Content-Type"].startswith("text/html"):
+            return
+        parser = PageParser()
+        parser.feed(body.decode())
+        for link in parser.links:
+            self.enqueue(link, visit)
+        for form in parser.forms:
+            self.follow_form(form, visit, parser.language)
+
+    def follow_form(self, form: Form, visit: Visit, language):
+        action = urljoin(visit.url, form.action) if form.action else visit.url.split("?")[0]
+        if form.method == "get":
+            for query in get_form_queries(form):
+                self.enqueue(action.split("?")[0] + "?" + urlencode(query), visit)
+            return
+        if _route(urlsplit(action).path) is None:
+            self.problem(visit, f"a form posts to {action}, which does not exist")
+        elif _route(urlsplit(action).path) == "set_language":
+            self.switch_language(form, visit, action)
+
+    def switch_language(self, form: Form, visit: Visit, action: str):
+        """Each language of the switcher, once per kind of page, lands on the same page in
+        that language. A separate client keeps the crawl's own language as it is."""
+        key = (_route(urlsplit(visit.url).path),)
+        if key in self.language_checked:
+            return
+        self.language_checked.add(key)
+        fields = {f["name"]: f.get("value", "") for f in form.inputs if f.get("type") == "hidden"}
+        for select in form.selects:
+            for option in select["options"]:
+                client = Client(raise_request_exception=False)
+                if self.user is not None:
+                    client.force_login(self.user)
+                response = client.post(action, {**fields, select["name"]: _option_value(option)})
+                landed = client.get(response["Location"]) if response.status_code == 302 else None
+                lang = None
+                if landed is not None and landed.status_code == 200:
+                    parser = PageParser()
+                    parser.feed(landed.content.decode())
+                    lang = parser.language
+                expected = urlsplit(fields.get("next", "")).path
+                if (
+                    response.status_code != 302
+                    or urlsplit(response["Location"]).path != expected
+                    or lang != _option_value(option)
+                ):
+                    self.problem(
+                        visit,
+                        f"switching to {_option_value(option)!r} answered "
+                        f"{response.status_code} {response.get('Location', '')} and showed a "
+                        f"page in {lang!r}",
+                    )
+                self.report.languages_switched += 1
+
+
+@pytest.fixture
+def demo_data(db):
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", verbosity=0, stdout=quiet)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_link_and_get_form_works_for(role, demo_data, capsys):
+    username = ROLES[role]
+    user = get_user_model().objects.get(username=username) if username else None
+    # A server error is recorded as a problem of the page, not raised, so one run lists all.
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    report = Crawler(client, user).run()
+    with capsys.disabled():
+        print(
+            f"\ncrawl {role}: {report.pages} URLs, {len(report.kinds)} kinds of page, "
+            f"{report.languages_switched} language switches"
+        )
+    assert not report.problems, "\n".join(report.problems)
+    assert report.languages_switched >= 2  # the switcher is on every page, signed in or not
+    assert report.pages > 1
