@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db.models import F
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from assessments.levels import LEVELS
 from assessments.models import ID_PATTERN, Answer, Organisation
@@ -136,18 +135,8 @@ class PortfolioFilter(django_filters.FilterSet):
             "top": "top_area_order",  # in checklist order
             "change": "change",
         },
-        field_labels={
-            "name": _("Organisation"),
-            "score": _("Score"),
-            "level": _("Maturity level"),
-            "date": _("Date"),
-            "top": _("Top priority"),
-            "change": pgettext_lazy("difference in score", "Change"),
-        },
         default="name",
         tie_break=("name", "pk"),
-        label=_("Sort by"),
-        empty_label=None,
     )
 
     class Meta:

@@ -4,6 +4,8 @@
 - dave is a second manager of Acme.
 """
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
@@ -13,6 +15,14 @@ from assessments import selectors, services
 from assessments.models import Membership, Organisation, Question, QuestionBank
 
 PASSWORD = "correct-horse-battery"
+BROWSER_TESTS = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests carry the `e2e` marker, so `-m "not e2e"` runs the fast suite."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)

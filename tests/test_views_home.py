@@ -55,3 +55,12 @@ def test_home_query_count_does_not_grow_with_assessments(
     # user, memberships+organisations, assessments (+started_by, bank)
     with django_assert_num_queries(3):
         client.get("/")
+
+
+def test_a_visitor_switches_the_sign_in_page_to_english(client):
+    login = reverse("login")
+    assert 'lang="es"' in client.get(login).content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": login})
+    assert response.status_code == 302 and response.url == login
+    page = client.get(login).content.decode()
+    assert 'lang="en"' in page and "Sign in" in page

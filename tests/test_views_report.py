@@ -234,3 +234,17 @@ def test_csv_filename_is_safe_whatever_the_organisation_is_called(client, bank, 
     assert re.fullmatch(
         r'attachment; filename="orientacion-cafe-nuevil-x-\d{4}-\d{2}-\d{2}\.csv"', disposition
     ), disposition
+
+
+def test_scores_round_half_up_and_each_gap_completes_its_score(client, bank, acme, alice):
+    # Valores y marca (7, 8, 9, 11): sí, sí, parcialmente, no = 2.5 / 4 = 62.5.
+    assessment = services.assessment_start(organisation=acme, user=alice)
+    choices = all_choices("yes", q9="partly", q11="no")
+    services.answers_submit(assessment=assessment, user=alice, answers=answer_inputs(bank, choices))
+    page = client_for(client, alice).get(report_url(assessment)).content.decode()
+    row = page[page.index('data-area-row="VAL"') :].split("</tr>")[0]
+    score, gap = re.findall(r'<td class="text-end">([^<]+)</td>', row)[:2]
+    assert (score, gap) == ("63", "37")
+    rows = read_csv(client.get(reverse("assessment_csv", args=[assessment.pk])))
+    # Files keep two decimals for other programs to compute with.
+    assert [r[7] for r in rows if r[0] == "puntuación de área" and r[1] == "VAL"] == ["62.50"]

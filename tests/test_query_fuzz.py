@@ -1,0 +1,86 @@
+"""Arbitrary text in any query parameter of any list page, export or chart is answered
+with a page, a redirect or a 4xx: never a server error."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import all_choices, answer_inputs
+
+# Text of every kind, with the characters that have broken parsers before: digits that
+# str.isdigit() accepts but int() refuses, NUL (PostgreSQL refuses it in a string), signs,
+# separators and numbers too long for a 64-bit integer.
+TRICKY = ["²", "³", "¹", "①", "٣", "\x00", "-1", "+1", "1e3", "0x1", " 1", "1,2", "9" * 30, "", "-"]
+values = st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30),
+    st.sampled_from(TRICKY),
+    st.lists(st.sampled_from(TRICKY + ["1", "2"]), min_size=1, max_size=3).map("".join),
+    st.integers().map(str),
+)
+# Values that look like ids to a careless check (str.isdigit() accepts them all).
+ID_LIKE = ["1", "2", "²", "³", "¹", "①", "٣", "9" * 30, "0" * 19 + "1"]
+
+
+@pytest.fixture
+def pages(bank, acme, alice, charlie, submitted):
+    """The URL of every list page, export and chart, with the parameters each one reads."""
+    client = Client(raise_request_exception=False)
+    client.force_login(charlie)
+    from assessments import services
+
+    later = services.assessment_start(organisation=acme, user=alice)
+    services.answers_submit(
+        assessment=later, user=alice, answers=answer_inputs(bank, all_choices("partly"))
+    )
+    compare = client.get(reverse("compare") + f"?org={acme.pk}").content.decode()
+    compare_charts = re.findall(r'src="(/portfolio/compare/charts/[^"?]+)', compare)
+    report = client.get(reverse("assessment_report", args=[submitted.pk])).content.decode()
+    report_charts = re.findall(r'src="(/assessments/\d+/charts/[^"]+)"', report)
+    progress = client.get(reverse("progress", args=[acme.pk])).content.decode()
+    progress_chart = re.search(r'src="(/organisations/\d+/progress/chart/[^"]+)"', progress)
+    common = ["page", "next", "q"]
+    urls = {
+        reverse("home"): common,
+        reverse("portfolio"): ["sector", "size_band", "level", "sort", *common],
+        reverse("compare"): ["org", "focus", *common],
+        reverse("portfolio_csv"): common,
+        reverse("portfolio_answers_csv"): common,
+        reverse("progress", args=[acme.pk]): common,
+        progress_chart.group(1): common,
+        reverse("assessment_report", args=[submitted.pk]): common,
+        reverse("assessment_csv", args=[submitted.pk]): common,
+        **{url: ["org", "focus", *common] for url in compare_charts},
+        **{url: common for url in report_charts},
+    }
+    assert len(compare_charts) == 2 and len(report_charts) == 3
+    return client, urls, acme
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    # The fixture's data is only read: every example may share it.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_query_string_makes_a_server_error(pages, data):
+    client, urls, acme = pages
+    url = data.draw(st.sampled_from(sorted(urls)), label="url")
+    names = data.draw(st.lists(st.sampled_from(urls[url]), min_size=1, max_size=3), label="names")
+    query = {}
+    for name in names:
+        if name in ("org", "focus") and data.draw(st.booleans(), label="id-like"):
+            real = str(acme.pk)  # a followed organisation's id beside malformed ones
+            ids = st.sampled_from([*ID_LIKE, real])
+            chosen = data.draw(st.lists(ids, min_size=1, max_size=3), label=name)
+        else:
+            chosen = data.draw(st.lists(values, min_size=1, max_size=3), label=name)
+        query[name] = chosen
+    response = client.get(url, query)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    assert response.status_code < 500, (url, query, response.status_code)
