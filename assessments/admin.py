@@ -1,4 +1,6 @@
 import nested_admin
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,7 @@ from assessments import selectors, services
 from assessments.models import (
     Area,
     Assessment,
+    Invitation,
     Membership,
     Organisation,
     Question,
@@ -214,3 +217,55 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and accepted through the app, which mails the link."""
+
+    list_display = ["email", "organisation", "invited_by", "new_account", "sent_at", "accepted_at"]
+    list_filter = ["new_account"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation", "invited_by"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyTrail:
+    """An audit record is read, never changed or removed, in the admin."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LockoutAdmin(axes_admin.AccessAttemptAdmin):
+    """Current lockouts: read-only, except that deleting one lifts it (unlocks that
+    username and address at once)."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FailedSignInAdmin(ReadOnlyTrail, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+class SignInAdmin(ReadOnlyTrail, axes_admin.AccessLogAdmin):
+    pass
+
+
+for model, model_admin in (
+    (AccessFailureLog, FailedSignInAdmin),
+    (AccessLog, SignInAdmin),
+    (AccessAttempt, LockoutAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import pre_delete, pre_save
 from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,9 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Customer-orientation assessments")
 
     def ready(self):
-        from assessments import freezing
+        from assessments import audit, freezing
+
+        audit.register_models(self)
 
         for model in (
             self.get_model("QuestionBank"),
@@ -26,7 +30,18 @@ class AssessmentsConfig(AppConfig):
                 sender=model,
                 dispatch_uid=f"freeze-delete-{model._meta.model_name}",
             )
+        user_logged_in.connect(
+            accept_new_account_invitations,
+            sender=get_user_model(),
+            dispatch_uid="assessments_invitations",
+        )
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
+
+
+def accept_new_account_invitations(sender, user, **kwargs):
+    from assessments.services import invitations_accepted_by_sign_in
+
+    invitations_accepted_by_sign_in(user=user)
 
 
 def forget_rendered_markup(sender, file_path, **kwargs):

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -408,3 +410,52 @@ class AreaResult(models.Model):
 
     def __str__(self):
         return f"{self.area_code}: {self.score}"
+
+
+class Invitation(models.Model):
+    """A consultant's invitation for someone to manage a client organisation, by e-mail.
+
+    For an address with no account, the account and the membership exist at once, with no
+    usable password: the e-mail's one-time link lets its owner choose one. For an address
+    that already has an account, nothing changes until that person, signed in, accepts.
+    The link is only ever in the e-mail: pages show the address and whether it was used.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    new_account = models.BooleanField(default=True)
+    # SHA-256 of the link's secret when joining with an existing account; the secret itself
+    # is only in the e-mail.
+    token_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"], name="one_invitation_per_person"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} · {self.organisation}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None
+
+    @staticmethod
+    def hash_of(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

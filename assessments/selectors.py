@@ -8,6 +8,7 @@ from assessments.models import (
     Area,
     AreaResult,
     Assessment,
+    Invitation,
     Membership,
     Organisation,
     Question,
@@ -251,3 +252,36 @@ def portfolio_answers(user):
             "note",
         )
     )
+
+
+def invitations_sent_by_consultants_of(user) -> QuerySet:
+    """Invitations to the organisations the user follows as a consultant, newest first."""
+    return (
+        Invitation.objects.filter(organisation__in=followed_organisations(user))
+        .select_related("organisation", "invited_by")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def invitation_for_consultant(user, invitation_id: int):
+    """An invitation to an organisation the user follows as a consultant, or 404."""
+    invitation = invitations_sent_by_consultants_of(user).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_for_invitee(user, secret: str):
+    """The pending invitation whose link holds `secret`, if it was sent to `user`; 404
+    otherwise, saying nothing about whether the link exists."""
+    invitation = (
+        Invitation.objects.filter(
+            token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
+        )
+        .exclude(token_hash="")
+        .select_related("organisation", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation

@@ -1,25 +1,29 @@
 """Writes. Each service validates before it writes and runs in one transaction, so a
 rejected request leaves nothing behind."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from assessments import scoring, selectors
+from assessments import audit, scoring, selectors
 from assessments.assessment_scoring import score_answers
 from assessments.formatting import half_up
 from assessments.models import (
     Answer,
     AreaResult,
     Assessment,
+    Invitation,
     Membership,
     Organisation,
     Question,
@@ -80,6 +84,7 @@ def answers_save(*, assessment: Assessment, user, answers: dict[int, AnswerInput
     )
     Response.objects.filter(pk=response.pk).update(updated_at=now)
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)
+    audit.record(assessment, "answers saved", actor=user)
     return response
 
 
@@ -125,12 +130,11 @@ def answers_submit(*, assessment: Assessment, user, answers: dict[int, AnswerInp
     return assessment_submit(assessment=assessment, user=user)
 
 
-@dataclass(frozen=True)
-class NewClient:
-    organisation: Organisation
-    manager: object
-    uidb64: str
-    token: str
+# A resend within this time is refused: one click sends one e-mail.
+RESEND_INTERVAL = timedelta(minutes=1)
+# How long a link to join with an existing account stays valid (a link to choose a new
+# account's password follows Django's PASSWORD_RESET_TIMEOUT).
+JOIN_LINK_MAX_AGE = timedelta(days=14)
 
 
 @transaction.atomic
@@ -144,54 +148,137 @@ def client_add(
     manager_email,
     manager_first_name,
     manager_last_name,
-) -> NewClient:
-    """A client organisation the consultant follows, with a manager who sets their own
-    password through a one-time link (Django's password-reset token)."""
+    site_url,
+) -> Invitation:
+    """A client organisation the consultant follows, and an e-mail inviting its manager.
+
+    Whether the address already has an account changes what the e-mail says, never what
+    the consultant is told: that would let any consultant find out who has an account.
+    """
     user_model = get_user_model()
     email = user_model.objects.normalize_email(manager_email).lower()
-    if user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
-        raise AssessmentError(
-            _("An account with the e-mail %(email)s already exists.") % {"email": email}
-        )
     organisation = Organisation.objects.create(
         name=name, sector=sector, size_band=size_band, country=country
     )
-    manager = user_model(
-        username=email, email=email, first_name=manager_first_name, last_name=manager_last_name
+    Membership.objects.create(
+        user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT
     )
-    manager.set_unusable_password()
-    manager.save()
-    Membership.objects.bulk_create(
-        [
-            Membership(user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT),
-            Membership(user=manager, organisation=organisation, role=Membership.Role.MANAGER),
-        ]
-    )
-    return NewClient(
-        organisation=organisation,
-        manager=manager,
-        uidb64=urlsafe_base64_encode(force_bytes(manager.pk)),
-        token=default_token_generator.make_token(manager),
-    )
-
-
-def invitation_send(*, client: NewClient, link: str, consultant) -> None:
-    send_mail(
-        subject=_("Your access to Orientación"),
-        message=_(
-            "Hello %(name)s,\n\n%(consultant)s has added %(organisation)s to Orientación, "
-            "the customer-orientation self-assessment. Choose your password here (the link "
-            "works once):\n\n%(link)s\n\nYour username is %(username)s."
+    existing = user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+    if existing is None:
+        manager = user_model(
+            username=email, email=email, first_name=manager_first_name, last_name=manager_last_name
         )
-        % {
-            "name": client.manager.first_name or client.manager.username,
-            "consultant": consultant.get_full_name() or consultant.username,
-            "organisation": client.organisation.name,
-            "link": link,
-            "username": client.manager.username,
-        },
-        from_email=None,
-        recipient_list=[client.manager.email],
+        manager.set_unusable_password()
+        manager.save()
+        Membership.objects.create(
+            user=manager, organisation=organisation, role=Membership.Role.MANAGER
+        )
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        user=existing or manager,
+        email=email,
+        invited_by=consultant,
+        new_account=existing is None,
+        sent_at=timezone.now(),
+    )
+    _invitation_mail(invitation, site_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, site_url: str) -> Invitation:
+    """The invitation again, with a new link: the one sent before stops working."""
+    invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise AssessmentError(_("This invitation was accepted already."))
+    if timezone.now() - invitation.sent_at < RESEND_INTERVAL:
+        raise AssessmentError(
+            _(
+                "The invitation was sent less than a minute ago. "
+                "Wait a moment before sending it again."
+            )
+        )
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+    _invitation_mail(invitation, site_url)
+    return invitation
+
+
+def _invitation_mail(invitation: Invitation, site_url: str) -> None:
+    """Send the invitation with a fresh secret link. Sent when the transaction commits, so
+    a failed request mails nobody."""
+    user = invitation.user
+    if invitation.new_account:
+        # A new unusable password changes what the password-reset token is made of, so
+        # every link sent before this one stops working.
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        path = reverse(
+            "password_reset_confirm",
+            args=[
+                urlsafe_base64_encode(force_bytes(user.pk)),
+                default_token_generator.make_token(user),
+            ],
+        )
+        message = _(
+            "Hello %(name)s,\n\n%(consultant)s has added %(organisation)s to Orientación, "
+            "the customer-orientation self-assessment, with you as its manager. Choose your "
+            "password here (the link works once):\n\n%(link)s\n\nYour username is %(username)s."
+        )
+    else:
+        secret = secrets.token_urlsafe(32)
+        invitation.token_hash = Invitation.hash_of(secret)
+        invitation.save(update_fields=["token_hash"])
+        path = reverse("invitation_accept", args=[secret])
+        message = _(
+            "Hello %(name)s,\n\n%(consultant)s invites you to manage %(organisation)s in "
+            "Orientación, the customer-orientation self-assessment. Sign in as %(username)s "
+            "and accept here:\n\n%(link)s\n\nIf you do not know this organisation, ignore "
+            "this message: nothing changes until you accept."
+        )
+    consultant = invitation.invited_by
+    body = message % {
+        "name": user.first_name or user.get_username(),
+        "consultant": (consultant.get_full_name() or consultant.get_username())
+        if consultant
+        else "",
+        "organisation": invitation.organisation.name,
+        "link": site_url.rstrip("/") + path,
+        "username": user.get_username(),
+    }
+    subject = _("Your access to %(organisation)s in Orientación") % {
+        "organisation": invitation.organisation.name
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=subject, message=body, from_email=None, recipient_list=[invitation.email]
+        )
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """The invited person, signed in, becomes a manager of the organisation."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.user_id != user.pk or not invitation.is_pending:
+        raise AssessmentError(_("This invitation is not open for you."))
+    if timezone.now() - invitation.sent_at > JOIN_LINK_MAX_AGE:
+        raise AssessmentError(
+            _("This invitation has expired. Ask your consultant to send it again.")
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": Membership.Role.MANAGER}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.token_hash = ""
+    invitation.save(update_fields=["accepted_at", "token_hash"])
+    return membership
+
+
+def invitations_accepted_by_sign_in(*, user) -> None:
+    """A new account's invitation is accepted when its owner first signs in."""
+    Invitation.objects.filter(user=user, new_account=True, accepted_at=None).update(
+        accepted_at=timezone.now()
     )
 
 

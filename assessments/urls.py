@@ -43,6 +43,13 @@ urlpatterns = [
         name="compare_chart",
     ),
     path("portfolio/clients/new/", views.client_add, name="client_add"),
+    path("portfolio/invitations/", views.invitations, name="invitations"),
+    path(
+        "portfolio/invitations/<id:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path("invitations/<slug:secret>/", views.invitation_accept, name="invitation_accept"),
     path("portfolio/results.csv", views.portfolio_csv, name="portfolio_csv"),
     path("portfolio/answers.csv", views.portfolio_answers_csv, name="portfolio_answers_csv"),
     path("organisations/<id:organisation_id>/progress/", views.progress, name="progress"),

@@ -5,9 +5,11 @@ DATABASE_URL selects PostgreSQL, and its absence means SQLite in the project fol
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    "qsessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -55,13 +57,15 @@ INSTALLED_APPS = [
     "django_filters",
     "nested_admin",
     "bootstrap",
+    "axes",
+    "auditlog",
     "assessments",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "orientacion.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +73,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "orientacion.middleware.private_responses",
+    "orientacion.middleware.AuditMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orientacion.urls"
@@ -139,12 +148,6 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 20000},
     },
-    # Sessions are read on every request: each worker keeps the ones it has seen in
-    # memory, and the database stays the source of truth (cached_db writes through).
-    "sessions": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "sessions",
-    },
     # Rendered pages that never change (submitted reports): per worker, and gone with a
     # restart, so a deployment with new templates never serves an old page.
     "pages": {
@@ -153,8 +156,43 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
+# Sessions live in the database, which every worker and every server reads: a session
+# ended anywhere (signing out, a password change, an admin deleting it) is refused
+# everywhere at once. A per-process cache of sessions would keep accepting it.
+SESSION_ENGINE = "qsessions.backends.db"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins for a username and address locked out by django-axes.
+    "orientacion.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock that pair out for 15
+# minutes, on the site's and the admin's sign-in pages alike; others sign in as usual.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "orientacion.client_ip.client_ip"
+# Behind this many reverse proxies that each append the address they saw to
+# X-Forwarded-For, the client is the one the outermost proxy saw; with none (the default)
+# the header is ignored, so a client cannot choose the address it is locked out by.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,7 +229,35 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Outgoing mail (invitations, password resets): an SMTP server from EMAIL_HOST and its
+# companions. Without one, development prints mail to the console; production refuses to
+# start unless EMAIL_BACKEND says where mail goes (the console backend included, on purpose).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not env_bool("EMAIL_USE_SSL", False))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+
+
+def _email_backend() -> str:
+    explicit = os.environ.get("EMAIL_BACKEND", "")
+    if explicit:
+        return explicit
+    if EMAIL_HOST:
+        return "django.core.mail.backends.smtp.EmailBackend"
+    if DEBUG:
+        return "django.core.mail.backends.console.EmailBackend"
+    raise ImproperlyConfigured(
+        "Outgoing mail is not configured: set EMAIL_HOST (with EMAIL_PORT, EMAIL_HOST_USER, "
+        "EMAIL_HOST_PASSWORD as needed) so that invitations reach people, or set "
+        "EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend to write them to the "
+        "log on purpose."
+    )
+
+
+EMAIL_BACKEND = _email_backend()
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orientacion@localhost")
 
 # HTTPS hardening is on by default in production; a plain-HTTP local run

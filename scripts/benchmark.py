@@ -31,6 +31,7 @@ ENV = {
     "STATIC_ROOT": str(WORK / "static"),
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{WORK / 'bench.sqlite3'}"),
     "LOG_LEVEL": "ERROR",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orientacion.settings")

@@ -27,7 +27,6 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    caches["sessions"].clear()
     caches["pages"].clear()
     # Ids are reused across tests (SQLite rolls its sequences back with the transaction).
     selectors.published_banks.clear()
@@ -95,7 +94,10 @@ def charlie(acme):
 
 
 def client_for(client, user):
+    """`client` signed in as `user`, past the first request after signing in (which records
+    the session's address and browser), so that pages are measured as users meet them."""
     client.force_login(user)
+    client.get("/healthz")
     return client
 
 

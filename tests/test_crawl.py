@@ -3,8 +3,9 @@
 Starting at the home page, the crawler follows breadth first every same-site link, image and
 GET form option it finds (sort headers in both directions, filters, comparisons, charts,
 exports, the admin's changelists), each URL once, and submits the language switch once per
-kind of page. No page may answer 5xx, no link may lead to a 4xx, and pages whose query count
-is pinned elsewhere in the suite stay within it here, on the demo's real data.
+kind of page. No page may answer 5xx, no link may lead to a 4xx, every response must forbid
+browsers and proxies to keep it and carry the Content-Security-Policy, and pages whose
+query count is pinned elsewhere in the suite stay within it here, on the demo's real data.
 """
 
 import os
@@ -22,17 +23,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
+from tests.conftest import client_for
+
 # Pages whose query count a view test pins (the comment there names each query); here the
 # highest of a page's first and later views is the ceiling.
 QUERY_CEILINGS = {
-    "home": 3,  # test_views_home
-    "assessment_answer": 5,  # test_views_answer
-    "assessment_report": 5,  # test_views_report
-    "assessment_chart": 5,  # test_views_report
-    "portfolio": 5,  # test_views_portfolio
-    "compare": 7,  # test_views_portfolio
-    "portfolio_csv": 6,  # test_views_portfolio
-    "portfolio_answers_csv": 3,  # test_views_portfolio
+    "home": 4,  # test_views_home
+    "assessment_answer": 6,  # test_views_answer
+    "assessment_report": 6,  # test_views_report
+    "assessment_chart": 6,  # test_views_report
+    "portfolio": 6,  # test_views_portfolio
+    "compare": 8,  # test_views_portfolio
+    "portfolio_csv": 7,  # test_views_portfolio
+    "portfolio_answers_csv": 4,  # test_views_portfolio
 }
 
 # A link that only changes the query string of the page it is on (a sort, a filter) counts
@@ -245,6 +248,10 @@ class Crawler:
         if status != 200:
             self.problem(visit, f"a link to a page that answers {status}")
             return
+        if response.get("Cache-Control") != "private, no-store":
+            self.problem(visit, f"Cache-Control is {response.get('Cache-Control')!r}")
+        if "default-src 'self'" not in response.get("Content-Security-Policy", ""):
+            self.problem(visit, "no Content-Security-Policy")
         ceiling = QUERY_CEILINGS.get(route)
         if ceiling is not None and len(queries) > ceiling:
             self.problem(visit, f"{len(queries)} queries, pinned at {ceiling}")
@@ -317,7 +324,7 @@ def test_every_link_and_get_form_works_for(role, demo_data, capsys):
     # A server error is recorded as a problem of the page, not raised, so one run lists all.
     client = Client(raise_request_exception=False)
     if user is not None:
-        client.force_login(user)
+        client_for(client, user)
     report = Crawler(client, user).run()
     with capsys.disabled():
         print(

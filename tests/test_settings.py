@@ -1,6 +1,7 @@
 """Settings are read in a fresh interpreter per case, as a deployment would."""
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ SHOW = (
 
 
 def run(code_or_args, **env):
-    unset = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_HOST"}
     base = {k: v for k, v in os.environ.items() if k not in unset}
     base["DJANGO_SETTINGS_MODULE"] = "orientacion.settings"
     args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
@@ -67,16 +68,43 @@ def test_bad_values_stop_start_up_with_a_clear_message(env, message):
 
 
 def test_debug_is_off_unless_asked_for():
-    result = run(SHOW, SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+    result = run(SHOW, SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org", EMAIL_HOST="smtp.x")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[2] == "False"
 
 
-def test_production_settings_pass_the_deployment_checklist():
+def readme_production_environment() -> dict[str, str]:
+    """The variables the README's production start exports, with each "…" (a value the
+    reader supplies) filled in with a stand-in."""
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("## Production start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    words = shlex.split(block.replace("\\\n", " ").splitlines()[0])
+    assert words[0] == "export"
+    environment = dict(word.split("=", 1) for word in words[1:])
+    stand_ins = {"SECRET_KEY": "k3y-" + "a1b2c3d4e5f6g7h8i9j0" * 3}
+    return {
+        name: stand_ins.get(name, value.replace("…", "stand-in")) if "…" in value else value
+        for name, value in environment.items()
+    }
+
+
+def test_the_readme_s_production_start_passes_the_deployment_checklist():
+    environment = readme_production_environment()
+    assert environment["DEBUG"] == "0" and "EMAIL_HOST" in environment
     result = run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        DEBUG="0",
-        SECRET_KEY="k3y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,
-        ALLOWED_HOSTS="orientacion.example.org",
+        **environment,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_outgoing_mail():
+    environment = readme_production_environment()
+    del environment["EMAIL_HOST"]
+    result = run(SHOW, **environment)
+    assert result.returncode != 0
+    assert "Outgoing mail is not configured" in result.stderr
+    on_purpose = run(
+        SHOW, **environment, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"
+    )
+    assert on_purpose.returncode == 0, on_purpose.stderr

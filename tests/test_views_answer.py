@@ -66,9 +66,7 @@ def progress_shown(page):
     return {
         "answered": int(re.search(r"<strong data-progress-total>(\d+)</strong>", page).group(1)),
         "bar": re.search(
-            r'aria-valuenow="(\d+)"[^>]*>\s*<div class="progress-bar" '
-            r'style="width: (\d+)%"',
-            page,
+            r'<progress[^>]* value="(\d+)" max="\d+" data-progress-bar>(\d+) %</progress>', page
         ).groups(),
         "areas": dict(re.findall(r'data-progress-area="(\w+)">(\d+)</span>', page)),
     }
@@ -246,13 +244,14 @@ def test_the_answer_page_query_count_does_not_grow_with_answers(
     client = client_for(client, alice)
     client.post(url(draft), form_data(bank, all_choices("partly")))
     selectors.published_banks.clear()
-    # user, assessment (+organisation, bank; membership checked in the same query),
-    # areas, their questions, this respondent's answers (the session comes from memory)
-    with django_assert_num_queries(5):
+    # session, user, assessment (+organisation, bank; membership checked in the same
+    # query), areas, their questions, this respondent's answers
+    with django_assert_num_queries(6):
         response = client.get(url(draft))
     assert response.status_code == 200
-    # A published bank's questions stay in memory: then only user, assessment, answers.
-    with django_assert_num_queries(3):
+    # A published bank's questions stay in memory: then only session, user, assessment,
+    # answers.
+    with django_assert_num_queries(4):
         response = client.get(url(draft))
     assert response.content.decode().count('class="card question-card') == 20
 

@@ -52,8 +52,8 @@ def test_home_query_count_does_not_grow_with_assessments(
     client.get("/")
     for _ in range(5):
         services.assessment_start(organisation=acme, user=alice)
-    # user, memberships+organisations, assessments (+started_by, bank)
-    with django_assert_num_queries(3):
+    # session, user, memberships+organisations, assessments (+started_by, bank)
+    with django_assert_num_queries(4):
         client.get("/")
 
 

@@ -146,15 +146,15 @@ def test_report_query_count_is_fixed(client, submitted, alice, django_assert_num
     radar = chart_urls(client.get(report_url(submitted)).content.decode())["radar"]
     client.get(radar)
     caches["pages"].clear()
-    # user, assessment (+organisation, bank, submitter), areas, questions, answers
-    with django_assert_num_queries(5):
+    # session, user, assessment (+organisation, bank, submitter), areas, questions, answers
+    with django_assert_num_queries(6):
         client.get(report_url(submitted))
     # A submitted report does not change: later views only check access.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         client.get(report_url(submitted))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         client.get(radar)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(reverse("assessment_csv", args=[submitted.pk]))
 
 

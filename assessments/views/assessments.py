@@ -8,7 +8,6 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import answer_page, downloads, reports, selectors, services
@@ -144,7 +143,6 @@ def assessment_report(request, assessment_id: int):
 
 
 @require_GET
-@cache_control(private=True, max_age=31536000, immutable=True)
 def assessment_chart(request, assessment_id: int, kind: str, key: str):
     # The key in the URL is a hash of the chart's data, so a URL always names one drawing.
     # It must be this assessment's current key, so nobody fetches data they cannot see.
@@ -176,3 +174,21 @@ def assessment_csv(request, assessment_id: int):
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, secret: str):
+    """The invited person, signed in, joins the organisation; anyone else gets a 404."""
+    invitation = selectors.invitation_for_invitee(request.user, secret)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(invitation=invitation, user=request.user)
+        except services.AssessmentError as error:
+            messages.error(request, str(error))
+            return redirect("home")
+        messages.success(
+            request,
+            _("You now manage %(organisation)s.") % {"organisation": membership.organisation.name},
+        )
+        return redirect("home")
+    return render(request, "assessments/invitation_accept.html", {"invitation": invitation})

@@ -5,11 +5,9 @@ from itertools import chain
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import downloads, formatting, selectors, services
 from assessments import portfolio as layout
@@ -107,7 +105,6 @@ def _chart_download(chart, key):
 
 
 @require_GET
-@cache_control(private=True, max_age=31536000, immutable=True)
 def compare_chart(request, kind: str, key: str):
     table = _comparison(request)
     return _chart_download(table.chart(kind) if table else None, key)
@@ -131,10 +128,13 @@ def progress(request, organisation_id: int):
 
 
 @require_GET
-@cache_control(private=True, max_age=31536000, immutable=True)
 def progress_chart(request, organisation_id: int, key: str):
     _organisation, view = _progress(request, organisation_id)
     return _chart_download(view.chart, key)
+
+
+def _site_url(request) -> str:
+    return request.build_absolute_uri("/")
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,20 +142,47 @@ def client_add(request):
     _require_consultant(request.user)
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_add(consultant=request.user, **form.cleaned_data)
-        except services.AssessmentError as error:
-            form.add_error("manager_email", str(error))
-        else:
-            link = request.build_absolute_uri(
-                reverse("password_reset_confirm", args=[client.uidb64, client.token])
-            )
-            services.invitation_send(client=client, link=link, consultant=request.user)
-            return render(
-                request, "assessments/client_added.html", {"client": client, "link": link}
-            )
+        invitation = services.client_add(
+            consultant=request.user, site_url=_site_url(request), **form.cleaned_data
+        )
+        messages.success(request, _invitation_sent(invitation))
+        return redirect("invitations")
     status = 400 if request.method == "POST" else 200
     return render(request, "assessments/client_add.html", {"form": form}, status=status)
+
+
+def _invitation_sent(invitation) -> str:
+    return _("%(organisation)s was added. An invitation was sent to %(email)s.") % {
+        "organisation": invitation.organisation.name,
+        "email": invitation.email,
+    }
+
+
+@require_GET
+def invitations(request):
+    _require_consultant(request.user)
+    return render(
+        request,
+        "assessments/invitations.html",
+        {"invitations": selectors.invitations_sent_by_consultants_of(request.user)},
+    )
+
+
+@require_POST
+def invitation_resend(request, invitation_id: int):
+    _require_consultant(request.user)
+    invitation = selectors.invitation_for_consultant(request.user, invitation_id)
+    try:
+        services.invitation_resend(invitation=invitation, site_url=_site_url(request))
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The invitation was sent again to %(email)s; the earlier link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect("invitations")
 
 
 @require_GET

@@ -17,8 +17,8 @@
       answered += done ? 1 : 0;
     });
     total.textContent = answered;
-    bar.setAttribute("aria-valuenow", answered);
-    bar.firstElementChild.style.width = (100 * answered / cards.length) + "%";
+    bar.value = answered;
+    bar.textContent = Math.round(100 * answered / cards.length) + " %";
     Object.keys(perArea).forEach(function (code) {
       const cell = document.querySelector('[data-progress-area="' + code + '"]');
       if (cell) cell.textContent = perArea[code];

@@ -55,9 +55,20 @@ def demo(live_server):
     return live_server
 
 
+# Every Content-Security-Policy violation on any page, as the page itself sees it.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
 class Visit:
     """A browser tab that signs in, screenshots every page it visits and watches for
-    dialogs (an injected script would open one)."""
+    dialogs (an injected script would open one) and Content-Security-Policy violations."""
 
     def __init__(self, browser, base_url, name):
         self.context = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 900})
@@ -66,9 +77,26 @@ class Visit:
         self.name = name
         self.shots = 0
         self.dialogs = []
+        self.csp_violations = []
         self.page.on(
             "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
         )
+        self.page.add_init_script(RECORD_CSP_VIOLATIONS)
+        # Chromium also reports each violation on the console, even after the page is gone.
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
+
+    def _collect_violations(self):
+        """Violations the current page recorded (read at each screenshot and at the end)."""
+        try:
+            found = self.page.evaluate("window.__cspViolations || []")
+        except Exception:  # noqa: BLE001 -- the page is already gone; its console still spoke
+            return
+        self.csp_violations.extend(f"{self.page.url}: {v}" for v in found)
+        self.page.evaluate("window.__cspViolations = []")
 
     def goto(self, path):
         response = self.page.goto(self.base_url + path)
@@ -76,6 +104,7 @@ class Visit:
         return response
 
     def shot(self, label=""):
+        self._collect_violations()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.shots += 1
         path = urlsplit(self.page.url).path
@@ -99,7 +128,9 @@ class Visit:
 
     def accessibility_violations(self):
         """Serious or critical axe-core violations on the current page."""
-        self.page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol: an injected <script> tag would be inline
+        # code, which the page's Content-Security-Policy rightly refuses.
+        self.page.evaluate(AXE.read_text())
         results = self.page.evaluate("async () => await axe.run(document)")
         return [
             (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
@@ -124,5 +155,7 @@ def visit(browser, demo, request):
 
     yield open_visit
     for tab in visits:
+        tab._collect_violations()
         assert tab.dialogs == [], f"a dialog opened: {tab.dialogs}"
+        assert tab.csp_violations == [], "Content-Security-Policy violations"
         tab.close()

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -7,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, Membership, Organisation, Question, QuestionBank
+from assessments.models import (
+    Assessment,
+    Invitation,
+    Membership,
+    Organisation,
+    Question,
+    QuestionBank,
+)
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
 
@@ -147,6 +155,7 @@ class Command(BaseCommand):
                     ),
                     draft=HALF_ANSWERED if name == "Talleres Norte" else None,
                 )
+            self._invitations(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 services.bank_new_version(bank=QuestionBank.objects.get(version=1))
@@ -161,7 +170,8 @@ class Command(BaseCommand):
             "  luis    manager of Talleres Norte (a report, and a half-answered draft)"
         )
         self.stdout.write(
-            "  carmen  consultant following six organisations in two sectors (portfolio)"
+            "  carmen  consultant following seven organisations in three sectors (portfolio, "
+            "invitations)"
         )
         self.stdout.write("  marta   manager of two restaurants/hotels, one with three assessments")
 
@@ -191,10 +201,54 @@ class Command(BaseCommand):
             )
         return organisation
 
+    def _invitations(self, users):
+        """carmen's invitations: Metalúrgica Ibérica's manager accepted long ago; the
+        manager of Bodegas del Valle, a client added two days ago, has not chosen a
+        password yet (the invitation can be sent again). No mail is sent by the demo."""
+        now = timezone.now()
+        jordi_joined = now - timedelta(days=420)
+        Invitation.objects.get_or_create(
+            organisation=Organisation.objects.get(name="Metalúrgica Ibérica"),
+            user=users["jordi"],
+            defaults={
+                "email": users["jordi"].email,
+                "invited_by": users["carmen"],
+                "sent_at": jordi_joined,
+                "accepted_at": jordi_joined + timedelta(hours=5),
+            },
+        )
+        bodega = self._organisation(
+            "Bodegas del Valle", "Alimentación", "small", "España", {"carmen": CONSULTANT}, users
+        )
+        pilar, created = get_user_model().objects.get_or_create(
+            username="pilar@demo.orientacion.test",
+            defaults={"email": "pilar@demo.orientacion.test", "first_name": "Pilar"},
+        )
+        if created:
+            pilar.set_unusable_password()
+            pilar.save()
+        Membership.objects.get_or_create(
+            user=pilar, organisation=bodega, defaults={"role": MANAGER}
+        )
+        Invitation.objects.get_or_create(
+            organisation=bodega,
+            user=pilar,
+            defaults={
+                "email": pilar.email,
+                "invited_by": users["carmen"],
+                "sent_at": now - timedelta(days=2),
+            },
+        )
+
     def _history(self, organisation, manager, submitted, draft=None):
-        """Submitted assessments (answers, days ago) and optionally a draft, created once."""
+        """Submitted assessments (answers, days ago) and optionally a draft, created once,
+        recorded in the audit trail as the manager's."""
         if Assessment.objects.filter(organisation=organisation).exists():
             return
+        with set_actor(manager):
+            self._answered(organisation, manager, submitted, draft)
+
+    def _answered(self, organisation, manager, submitted, draft):
         for answers_by_number, days_ago in submitted:
             assessment = services.assessment_start(organisation=organisation, user=manager)
             services.answers_submit(

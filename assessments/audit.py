@@ -1,0 +1,42 @@
+"""The audit trail: who did what, when and from which address, for admins to read.
+
+django-auditlog records the changes to the models registered below (an assessment started
+or submitted, a client added, a bank version published, an invitation sent or accepted),
+with the signed-in actor and address of the request. Events that change no field it
+follows (saving answers) are recorded explicitly with `record`. Answers, notes and
+passwords never enter it: Answer and User are not registered, and no field of theirs is.
+Failed sign-ins and lockouts are django-axes' access-failure log.
+"""
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+
+
+def register_models(apps_config) -> None:
+    model = apps_config.get_model
+    auditlog.register(
+        model("Assessment"),
+        include_fields=["organisation", "bank", "status", "submitted_at", "submitted_by"],
+    )
+    auditlog.register(
+        model("Organisation"), include_fields=["name", "sector", "size_band", "country"]
+    )
+    auditlog.register(model("Membership"), include_fields=["user", "organisation", "role"])
+    auditlog.register(
+        model("QuestionBank"), include_fields=["version", "title_es", "status", "published_at"]
+    )
+    auditlog.register(
+        model("Invitation"),
+        include_fields=["organisation", "user", "email", "sent_at", "accepted_at"],
+    )
+
+
+def record(instance, event: str, actor=None) -> None:
+    """An event about `instance` that changes no field the trail follows."""
+    LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.UPDATE,
+        changes={"event": ["", event]},
+        actor=actor,
+    )

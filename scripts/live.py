@@ -1,0 +1,170 @@
+"""Real servers for tests and measurements: the README's production start (gunicorn, DEBUG
+off) on a loopback port, and a small HTTP client with cookies that signs in the way a
+browser does (CSRF token from the form, session cookie back)."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_environment(**overrides) -> dict[str, str]:
+    """What the README's production start sets, for a plain-HTTP server on loopback."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(
+        DEBUG="0",
+        SECRET_KEY="live-" + "0123456789abcdef" * 4,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        HTTPS="0",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="ERROR",
+    )
+    environment.update(overrides)
+    return environment
+
+
+def collect_static(environment: dict[str, str], project: Path = PROJECT) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=project,
+        env=environment,
+        check=True,
+    )
+
+
+@contextmanager
+def gunicorn(environment: dict[str, str], workers: int = 2, project: Path = PROJECT):
+    """A production server; yields its base URL and stops it whatever happens."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "orientacion.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+        ],
+        cwd=project,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_until_serving(url: str, process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 -- loopback
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def concurrently(task, times: int, parallel: int = 8) -> list:
+    """`task()` run `times` times, `parallel` at once, as many browsers would: one request
+    at a time would always meet the same gunicorn worker (the one just idle)."""
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(lambda _index: task(), range(times)))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """Cookies shared across every server it talks to, as one browser behind a load
+    balancer; redirects are returned, not followed."""
+
+    def __init__(self):
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects()
+        )
+
+    def request(self, url: str, data: dict | None = None, headers: dict | None = None):
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, headers=headers or {})  # noqa: S310
+        try:
+            response = self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        response.text = response.read().decode(errors="replace")
+        return response
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+    def set_cookie(self, name: str, value: str, host: str = "127.0.0.1") -> None:
+        for cookie in list(self.cookies):
+            if cookie.name == name:
+                self.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        self.cookies.set_cookie(
+            http.cookiejar.Cookie(
+                0,
+                name,
+                value,
+                None,
+                False,
+                host,
+                False,
+                False,
+                "/",
+                True,
+                False,
+                None,
+                False,
+                None,
+                None,
+                {},
+            )
+        )
+
+    def post_form(self, page_url: str, action_url: str, data: dict, headers=None):
+        """Open the page holding the form (for its CSRF token), then post to it."""
+        page = self.request(page_url)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        referer = {"Referer": page_url, **(headers or {})}
+        return self.request(action_url, {**data, "csrfmiddlewaretoken": token}, referer)
+
+    def sign_in(self, base_url: str, username: str, password: str, headers=None):
+        login = base_url + "/accounts/login/"
+        return self.post_form(
+            login, login, {"username": username, "password": password}, headers=headers
+        )
+
+    def sign_out(self, base_url: str):
+        return self.post_form(base_url + "/", base_url + "/accounts/logout/", {})
