@@ -176,6 +176,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "orientacion.client_ip.client_ip"
+# The log of failures and lockouts names the username and address, or nobody could act on
+# it; axes never logs the password tried.
+AXES_SENSITIVE_PARAMETERS = []
 # Behind this many reverse proxies that each append the address they saw to
 # X-Forwarded-For, the client is the one the outermost proxy saw; with none (the default)
 # the header is ignored, so a client cannot choose the address it is locked out by.

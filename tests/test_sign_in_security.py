@@ -120,3 +120,16 @@ def test_a_forgotten_password_gets_the_same_answer_whether_or_not_the_address_ex
     assert strip(known_page) == strip(unknown_page)
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert get_user_model().objects.get(username="alice").check_password(PASSWORD)
+
+
+def test_failures_and_the_lockout_are_logged(alice, caplog):
+    client = Client()
+    with caplog.at_level("WARNING"):
+        for _ in range(5):
+            attempt(client, SITE, "alice", "wrong", REMOTE_ADDR="192.0.2.77")
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    failures = [m for m in messages if "login failure" in m.lower() and "alice" in m]
+    lockouts = [m for m in messages if "locking out" in m.lower() and "alice" in m]
+    assert len(failures) >= 4 and lockouts, messages
+    assert all("192.0.2.77" in m for m in failures + lockouts)
+    assert not any("wrong" in m for m in messages)  # the password tried is never logged
