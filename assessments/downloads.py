@@ -73,5 +73,5 @@ def svg_response(key: str, spec: dict) -> HttpResponse:
     svg = cache.get(f"chart:{key}")
     if svg is None:
         svg = charts.draw(spec)
-        cache.set(f"chart:{key}", svg, timeout=None)
+        cache.set(f"chart:{key}", svg)
     return HttpResponse(svg, content_type="image/svg+xml")

@@ -4,6 +4,7 @@ DEBUG is off unless asked for; SECRET_KEY is required unless DEBUG is on;
 DATABASE_URL selects PostgreSQL, and its absence means SQLite in the project folder.
 """
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -141,24 +142,76 @@ def _databases() -> dict:
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache" / "django")),
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": 20000},
-    },
-    # Rendered pages that never change (submitted reports): per worker, and gone with a
-    # restart, so a deployment with new templates never serves an old page.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
+
+def _release() -> str:
+    """What a deployment renders pages from: RELEASE if the deployment names it (a commit
+    id), otherwise a digest of the templates, translations, static files and app code, so
+    that a server with new templates never serves a page rendered by old ones."""
+    if os.environ.get("RELEASE"):
+        return os.environ["RELEASE"]
+    digest = hashlib.sha256()
+    for folder, pattern in (
+        ("templates", "*.html"),
+        ("locale", "*.mo"),
+        ("static", "*.*"),
+        ("assessments", "*.py"),
+    ):
+        for path in sorted((BASE_DIR / folder).rglob(pattern)):
+            digest.update(str(path.relative_to(BASE_DIR)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+if REDIS_URL:
+    # One cache that every app server shares. A Redis outage must not stop the app: each
+    # cache call then answers "not cached" (pages are rendered afresh) and is logged.
+    _redis_options = {
+        "SOCKET_CONNECT_TIMEOUT": 0.5,
+        "SOCKET_TIMEOUT": 0.5,
+        "IGNORE_EXCEPTIONS": True,
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "orientacion",
+            "TIMEOUT": 30 * 24 * 3600,
+            "OPTIONS": _redis_options,
+        },
+        # Rendered pages that never change (submitted reports), keyed by release.
+        "pages": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"orientacion-pages-{RELEASE}",
+            "TIMEOUT": 7 * 24 * 3600,
+            "OPTIONS": _redis_options,
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / ".cache" / "django")),
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+        # Rendered pages that never change (submitted reports): per worker, and gone with
+        # a restart, so a deployment with new templates never serves an old page.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "KEY_PREFIX": RELEASE,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
+
 # Sessions live in the database, which every worker and every server reads: a session
 # ended anywhere (signing out, a password change, an admin deleting it) is refused
-# everywhere at once. A per-process cache of sessions would keep accepting it.
+# everywhere at once. Not in Redis, even when there is one: a session ended while Redis
+# is unreachable would leave its cached copy behind, accepted again once Redis is back.
 SESSION_ENGINE = "qsessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
@@ -269,6 +322,8 @@ HTTPS = env_bool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health check speaks plain HTTP to each server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS

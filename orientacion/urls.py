@@ -43,3 +43,5 @@ urlpatterns = [
     path("_nested_admin/", include("nested_admin.urls")),
     path("", include("assessments.urls")),
 ]
+
+handler500 = "assessments.views.server_error"

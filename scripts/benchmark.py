@@ -32,6 +32,7 @@ ENV = {
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{WORK / 'bench.sqlite3'}"),
     "LOG_LEVEL": "ERROR",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "ACCESS_LOG": "/dev/null",
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orientacion.settings")

@@ -39,6 +39,7 @@ def production_environment(**overrides) -> dict[str, str]:
         HTTPS="0",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="ERROR",
+        ACCESS_LOG="/dev/null",
     )
     environment.update(overrides)
     return environment
@@ -88,6 +89,8 @@ def wait_until_serving(url: str, process, seconds: float = 60) -> None:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 -- loopback
             return
+        except urllib.error.HTTPError:
+            return  # it answers, if only to say it is unwell
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {seconds} s")

@@ -27,17 +27,21 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    caches["pages"].clear()
-    # Ids are reused across tests (SQLite rolls its sequences back with the transaction).
+    # Ids are reused across tests (SQLite rolls its sequences back with the transaction),
+    # so nothing cached by one test may reach the next.
     selectors.published_banks.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        },
-    }
+    if settings.REDIS_URL:
+        caches["default"].clear()  # the Redis database REDIS_URL names, pages included
+    else:
+        caches["pages"].clear()
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path / "cache"),
+            },
+        }
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Settings are read in a fresh interpreter per case, as a deployment would."""
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -108,3 +109,16 @@ def test_production_refuses_to_start_without_outgoing_mail():
         SHOW, **environment, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"
     )
     assert on_purpose.returncode == 0, on_purpose.stderr
+
+
+def test_every_variable_the_settings_read_is_in_the_readme():
+    """The README's settings table names every environment variable the settings and the
+    gunicorn config read, so an operator never has to read the code to deploy."""
+    code = "".join(
+        (PROJECT / name).read_text() for name in ("orientacion/settings.py", "gunicorn.conf.py")
+    )
+    read = set(re.findall(r'(?:environ\.get|environ\[|env_\w+)\(?\s*"([A-Z_]+)"', code))
+    table = (PROJECT / "README.md").read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Z_]+)`", table))
+    assert read > {"DEBUG", "SECRET_KEY", "REDIS_URL", "WEB_CONCURRENCY"}
+    assert read - documented == set()

@@ -7,6 +7,7 @@ from assessments.views.assessments import (
     healthz,
     home,
     invitation_accept,
+    server_error,
 )
 from assessments.views.portfolio import (
     client_add,
@@ -37,6 +38,7 @@ __all__ = [
     "invitations",
     "portfolio",
     "portfolio_answers_csv",
+    "server_error",
     "portfolio_csv",
     "progress",
     "progress_chart",

@@ -1,7 +1,12 @@
+import logging
+import sys
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
-from django.http import Http404, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -15,6 +20,7 @@ from assessments.forms import AnswersForm
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -173,7 +179,38 @@ def assessment_csv(request, assessment_id: int):
 @login_not_required
 @require_GET
 def healthz(request):
+    """For a load balancer: 503 while this server cannot reach the database, so it gets no
+    users; an unreachable Redis is only logged, since pages are then rendered afresh."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.error("Health check: the database is unreachable", exc_info=True)
+        return HttpResponse("unavailable", status=503, content_type="text/plain")
+    if settings.REDIS_URL and not _redis_answers():
+        logger.warning("Health check: Redis is unreachable; serving without the shared cache")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _redis_answers() -> bool:
+    from django_redis import get_redis_connection
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(get_redis_connection("default").ping())
+    except RedisError:
+        return False
+
+
+def server_error(request):
+    """The generic error page, with no detail. While the database is unreachable it says
+    so (503, try again shortly) without touching the database or the session itself."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        logger.error("Database unreachable while serving %s", request.path)
+        html = render_to_string("503.html")
+        return HttpResponse(html, status=503, headers={"Retry-After": "30"})
+    return HttpResponseServerError(render_to_string("500.html"))
 
 
 @require_http_methods(["GET", "POST"])

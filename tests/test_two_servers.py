@@ -1,11 +1,15 @@
-"""A session ended anywhere is refused everywhere: two production servers (gunicorn, DEBUG
-off, two workers each, their own caches) on the test database."""
+"""Two production servers (gunicorn, DEBUG off, two workers each) on the test database, as
+behind a load balancer: a session ended anywhere is refused everywhere, and with Redis a
+page rendered by one is served from the shared cache by the other."""
+
+import os
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from qsessions.models import Session
 
+from assessments.models import Answer
 from scripts import live
 from tests.conftest import PASSWORD, make_user
 
@@ -118,3 +122,22 @@ def test_deactivating_the_user_ends_the_session_on_both(two_servers, session_on_
     alice.is_active = False
     alice.save(update_fields=["is_active"])
     assert accepted_on_both(two_servers, cookie) == 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="the servers share a cache only in Redis"
+)
+def test_a_report_rendered_by_one_server_is_served_by_the_other_from_redis(
+    two_servers, submitted, alice
+):
+    production_password(alice)
+    first, second = two_servers
+    browser = live.Browser()
+    browser.sign_in(first, "alice", PASSWORD)
+    report = f"/assessments/{submitted.pk}/report/"
+    assert "Nadie visita clientes" in browser.request(first + report).text
+    # A note no page can change once submitted, changed underneath: a server that renders
+    # the report itself shows the new text, one that takes it from the cache the old.
+    Answer.objects.filter(note="Nadie visita clientes").update(note="Cambiada por debajo")
+    served = browser.request(second + report).text
+    assert "Nadie visita clientes" in served and "Cambiada por debajo" not in served
