@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -55,9 +56,22 @@ def collect_static(environment: dict[str, str], project: Path = PROJECT) -> None
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], workers: int = 2, project: Path = PROJECT):
-    """A production server; yields its base URL and stops it whatever happens."""
+def gunicorn(
+    environment: dict[str, str],
+    workers: int = 2,
+    project: Path = PROJECT,
+    pids=None,
+    log_path: Path | None = None,
+):
+    """A production server; yields its base URL and stops it whatever happens. The master
+    process's id is appended to `pids` when given; its log goes to `log_path` if given."""
     port = free_port()
+    # A file, not a pipe: nobody reads a pipe while the server runs, and once its buffer is
+    # full every worker that logs an error blocks.
+    if log_path is None:
+        log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log")  # noqa: SIM115
+    else:
+        log = open(log_path, "w+b")  # noqa: SIM115
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -70,22 +84,25 @@ def gunicorn(environment: dict[str, str], workers: int = 2, project: Path = PROJ
         cwd=project,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(process.pid)
     try:
-        wait_until_serving(url, process)
+        wait_until_serving(url, process, log.name)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()
 
 
-def wait_until_serving(url: str, process, seconds: float = 60) -> None:
+def wait_until_serving(url: str, process, log: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
+            raise RuntimeError("gunicorn stopped: " + Path(log).read_text()[-2000:])
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 -- loopback
             return

@@ -24,6 +24,7 @@ def server(static_root, tmp_path, **environment):
             STATIC_ROOT=static_root, CACHE_DIR=str(tmp_path / "cache"), **environment
         ),
         workers=1,
+        log_path=tmp_path / "server.log",
     )
 
 
@@ -71,3 +72,5 @@ def test_without_redis_pages_are_served_and_people_stay_signed_in(
         report = browser.request(url + f"/assessments/{submitted.pk}/report/")
         assert report.status == 200 and "data-overall-score>80<" in report.text
         assert "Cerrar sesión" in browser.request(url + "/").text
+    log = (tmp_path / "server.log").read_text()
+    assert "Error 111 connecting to 127.0.0.1" in log  # each cache call that failed, logged
