@@ -454,7 +454,11 @@ class Invitation(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return self.accepted_at is None
+        """Not taken up yet: not accepted and, for a new account, no password chosen (the
+        acceptance itself is recorded at the first sign-in)."""
+        if self.accepted_at is not None:
+            return False
+        return not (self.new_account and self.user.has_usable_password())
 
     @staticmethod
     def hash_of(secret: str) -> str:

@@ -258,7 +258,7 @@ def invitations_sent_by_consultants_of(user) -> QuerySet:
     """Invitations to the organisations the user follows as a consultant, newest first."""
     return (
         Invitation.objects.filter(organisation__in=followed_organisations(user))
-        .select_related("organisation", "invited_by")
+        .select_related("organisation", "invited_by", "user")
         .order_by("-sent_at", "-pk")
     )
 

@@ -158,3 +158,20 @@ def test_a_rejected_client_form_adds_nothing_and_mails_nobody(client, bank, cons
     )
     assert response.status_code == 400
     assert Organisation.objects.count() == before and not mail.outbox
+
+
+def test_sending_again_never_undoes_a_password_already_chosen(client, bank, consultant):
+    client = client_for(client, consultant)
+    client.post(reverse("client_add"), client_form("nora@example.org"))
+    invitation = Invitation.objects.get()
+    link = LINK.search(mail.outbox[0].body).group(1)
+    invitee = Client()
+    set_password_url = invitee.get(link, follow=True).redirect_chain[-1][0]
+    chosen = "una-clave-larga-2026"
+    invitee.post(set_password_url, {"new_password1": chosen, "new_password2": chosen})
+    # Chosen, but not signed in yet: the invitation is taken up all the same.
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(hours=1))
+    refused = client.post(reverse("invitation_resend", args=[invitation.pk]), follow=True)
+    assert "Esta invitación ya se aceptó" in refused.content.decode()
+    assert len(mail.outbox) == 1
+    assert Client().login(username="nora@example.org", password=chosen)
