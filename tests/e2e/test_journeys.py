@@ -237,3 +237,36 @@ def test_sign_in_and_home_pages_are_accessible(visit):
     assert tab.accessibility_violations() == []
     tab.sign_in("ana")
     assert tab.accessibility_violations() == []
+
+
+def test_a_consultant_sends_an_invitation_again_and_a_stranger_is_paused(visit):
+    tab = visit("carmen")
+    page = tab.page
+    page.click("nav >> text=Invitaciones")
+    page.wait_for_selector("h1:has-text('Invitaciones')")
+    tab.shot("invitations")
+    row = page.locator("tr", has_text="Bodegas del Valle")
+    assert "Pendiente" in row.text_content()
+    row.locator("button", has_text="Enviar de nuevo").click()
+    page.wait_for_selector(".alert-success")
+    tab.shot("sent-again")
+    assert "el enlace anterior ya no funciona" in page.text_content(".alert-success")
+    assert "/accounts/reset/" not in page.content()  # the link is only in the e-mail
+    assert tab.accessibility_violations() == []
+
+    stranger = visit()
+    stranger.goto("/accounts/login/")
+    stranger.page.click("text=¿Has olvidado tu contraseña?")
+    stranger.page.wait_for_selector("h1:has-text('Contraseña olvidada')")
+    stranger.shot("forgotten-password")
+    assert stranger.accessibility_violations() == []
+    stranger.goto("/accounts/login/")
+    for _ in range(5):
+        stranger.page.fill("#id_username", "luis")
+        stranger.page.fill("#id_password", "no-es-esta")
+        stranger.page.click("main button[type=submit]")
+        stranger.page.wait_for_load_state()
+    stranger.page.wait_for_selector("h1:has-text('Inicio de sesión en pausa')")
+    stranger.shot("paused")
+    assert "15 minutos" in stranger.page.text_content("main")
+    assert stranger.accessibility_violations() == []
