@@ -5,7 +5,8 @@ Answers arrive as a value per question number: 1.0 for "sí", 0.5 for "parcialme
 about Django, so the rules can be read and tested on their own.
 """
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -157,7 +158,10 @@ def score(
     values: Mapping[int, float],
     thresholds: tuple[int, int, int],
     focus_size: int = 3,
+    said_no: Collection[int] = (),
 ) -> Result:
+    """`said_no`: questions somebody answered "no" in a round of several respondents; they
+    are never quick wins. One person's "no" has the value 0, which is not one anyway."""
     areas = list(areas)
     questions = list(questions)
     missing = {q.number for q in questions} - set(values)
@@ -177,6 +181,62 @@ def score(
         area_scores=scores,
         priorities=priorities,
         work_first=focus,
-        quick_wins=tuple(sorted(q.number for q in questions if 0 < values[q.number] < 1)),
+        quick_wins=tuple(
+            sorted(
+                q.number
+                for q in questions
+                if 0.5 <= values[q.number] < 1 and q.number not in said_no
+            )
+        ),
         strengths=tuple(p.code for p in sorted(priorities, key=lambda p: p.order) if p.gap <= 0),
     )
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The submitted responses of a round as one set of answers."""
+
+    values: dict[int, float]  # question number → the mean, or the agreed answer's value
+    counts: dict[int, dict[str, int]]  # question number → choice → how many answered it
+    disagreements: tuple[int, ...]  # both "sí" and "no" among the responses
+    said_no: frozenset[int]  # somebody answered "no"
+
+
+def combine(
+    responses: Sequence[Mapping[int, str]], agreed: Mapping[int, str] | None = None
+) -> Combined:
+    """Each response maps question number → choice ("yes", "partly", "no"). A question's
+    value is the mean of the responses' values, unless the lead agreed an answer for it,
+    whose value then stands."""
+    if not responses:
+        raise ValueError("a round is combined from at least one submitted response")
+    agreed = agreed or {}
+    numbers = sorted(set().union(*responses))
+    counts = {n: Counter(r[n] for r in responses if n in r) for n in numbers}
+    values = {}
+    for number in numbers:
+        if number in agreed:
+            values[number] = ANSWER_VALUES[agreed[number]]
+        else:
+            given = counts[number]
+            total = sum(given.values())
+            values[number] = sum(ANSWER_VALUES[c] * k for c, k in given.items()) / total
+    return Combined(
+        values=values,
+        counts={n: {c: counts[n].get(c, 0) for c in ANSWER_VALUES} for n in numbers},
+        disagreements=tuple(n for n in numbers if counts[n]["yes"] and counts[n]["no"]),
+        said_no=frozenset(n for n in numbers if counts[n]["no"]),
+    )
+
+
+def area_agreement(
+    areas: Iterable[AreaRow], questions: Iterable[QuestionRow], disagreements: Collection[int]
+) -> dict[str, float]:
+    """Area code → 100 × the share of its questions that are not disagreements."""
+    questions = list(questions)
+    agreement = {}
+    for area in areas:
+        numbers = [q.number for q in questions if q.area_code == area.code]
+        agreed = sum(1 for n in numbers if n not in disagreements)
+        agreement[area.code] = 100 * agreed / len(numbers) if numbers else 100.0
+    return agreement
