@@ -48,6 +48,8 @@ def pages(bank, acme, alice, charlie, submitted):
         reverse("portfolio"): ["sector", "size_band", "level", "sort", *common],
         reverse("compare"): ["org", "focus", *common],
         reverse("portfolio_csv"): common,
+        reverse("invitations"): common,
+        reverse("password_reset"): common,
         reverse("portfolio_answers_csv"): common,
         reverse("progress", args=[acme.pk]): common,
         progress_chart.group(1): common,
