@@ -124,10 +124,8 @@ def _rendered(areas, values, form, missing) -> Fragments:
             return " is-answered"
         return " is-missing" if question.pk in missing_ids else ""
 
-    return Fragments(
-        mark_safe(_progress_html(progress(areas, values))),  # noqa: S308 -- autoescaped template
-        mark_safe(_cards_html(areas, form, state)),  # noqa: S308 -- autoescaped template
-    )
+    # render_to_string returns our autoescaped templates' output already marked safe.
+    return Fragments(_progress_html(progress(areas, values)), _cards_html(areas, form, state))
 
 
 def _slotted_fragments(areas) -> _SlottedFragments:

@@ -5,7 +5,7 @@ import csv
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
@@ -68,8 +68,13 @@ def streaming_csv_response(name: str, rows: Iterable[Iterable]) -> StreamingHttp
     )
 
 
-def svg_response(key: str, spec: dict) -> HttpResponse:
-    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache."""
+def svg_response(requested_key: str, key: str | None, spec: dict | None) -> HttpResponse:
+    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache.
+
+    A chart's URL names the hash of its data, and it must be the page's current one: an
+    old or made-up key is a 404, so nobody fetches data the page would not show them."""
+    if key is None or key != requested_key:
+        raise Http404
     svg = cache.get(f"chart:{key}")
     if svg is None:
         svg = charts.draw(spec)

@@ -156,7 +156,8 @@ class PortfolioFilter(django_filters.FilterSet):
     @property
     def current_sort(self) -> str:
         """The sort in force, as a `?sort=` value."""
-        return next(iter(self.form.cleaned_data.get("sort") or ()), "") or "name"
+        chosen = self.form.cleaned_data.get("sort") or ()
+        return next((param for param in chosen if param), self.filters["sort"].default)
 
 
 _DATABASE_ID = re.compile(ID_PATTERN + r"\Z")

@@ -278,7 +278,6 @@ def invitation_for_invitee(user, secret: str):
         Invitation.objects.filter(
             token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
         )
-        .exclude(token_hash="")
         .select_related("organisation", "invited_by")
         .first()
     )

@@ -12,7 +12,6 @@ wrk comes from Debian (`apt-get install wrk`); without it the HTTP part is skipp
 import copy
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from assessments.models import (  # noqa: E402
     Question,
     QuestionBank,
 )
+from scripts import live  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
@@ -357,12 +357,6 @@ def portfolio_figures():
     row("queries: answers CSV", len(executed))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wrk(url: str, cookie: str) -> float:
     output = subprocess.run(
         ["wrk", "-t2", "-c8", f"-d{WRK_SECONDS}s", "-H", f"Cookie: {cookie}", url],
@@ -378,31 +372,7 @@ def over_http(client, report_url, answer_url):
     if not shutil.which("wrk"):
         print("\nwrk is not installed (apt-get install wrk): HTTP load skipped.")
         return
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "orientacion.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT,
-        env={**os.environ, **ENV},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with live.gunicorn({**os.environ, **ENV}, workers=2) as base:
         cookie = f"sessionid={client.cookies['sessionid'].value}"
         for path in ("/healthz", answer_url, report_url):  # warm both workers
             wrk(base + path, cookie)
@@ -421,9 +391,6 @@ def over_http(client, report_url, answer_url):
         row("trivial view (/healthz)", trivial, "req/s")
         row("answer page", answer, f"req/s = {answer / trivial:.3f} of the trivial view")
         row("report page, cached", report, f"req/s = {report / trivial:.3f} of the trivial view")
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def main():
