@@ -175,3 +175,30 @@ def test_sending_again_never_undoes_a_password_already_chosen(client, bank, cons
     assert "Esta invitación ya se aceptó" in refused.content.decode()
     assert len(mail.outbox) == 1
     assert Client().login(username="nora@example.org", password=chosen)
+
+
+def test_each_consultant_sees_only_the_invitations_of_the_clients_they_follow(
+    client, bank, consultant, bob
+):
+    bob.email = "bob@example.org"
+    bob.save()
+    client_for(client, consultant).post(reverse("client_add"), client_form("nora@example.org"))
+    client_for(client, consultant).post(
+        reverse("client_add"), client_form("bob@example.org", name="Otra S.L.")
+    )
+    join_link = LINK.search(mail.outbox[1].body).group(1)
+    other = make_user("otra-consultora")
+    Membership.objects.create(
+        user=other,
+        organisation=Organisation.objects.create(
+            name="Suya", sector="x", size_band="micro", country="y"
+        ),
+        role="consultant",
+    )
+    page = client_for(Client(), other).get(reverse("invitations")).content.decode()
+    assert "nora@example.org" not in page and "Nueva S.L." not in page
+    assert "Todavía no has invitado a nadie" in page
+    # Somebody who has not signed in is sent to sign in, and the link changes nothing.
+    anonymous = Client().get(join_link)
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    assert not Membership.objects.filter(user=bob, organisation__name="Otra S.L.").exists()
