@@ -1,0 +1,52 @@
+"""Reports submitted before rounds of several respondents existed read, byte for byte, as
+they did then.
+
+`tests/data/demo-before-rounds.sqlite3.gz` is the demo database made by `seed_demo` at the
+last commit before the migration that added rounds, and `reports-before-rounds.tar.xz`
+holds what `report_snapshot` wrote from it then (every submitted report's body and CSV,
+in Spanish and English). Here a copy of that database is migrated to today's schema and
+snapshotted again, in a separate process, exactly as a deployment would do it.
+"""
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+PROJECT = Path(__file__).parent.parent
+
+
+def _manage(database: Path, *args) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DEBUG": "1",
+        "TIME_ZONE": "Europe/Madrid",
+    }
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=env, check=True, capture_output=True
+    )
+
+
+def test_reports_submitted_before_rounds_are_byte_identical_after_the_migration(tmp_path):
+    database = tmp_path / "demo.sqlite3"
+    with gzip.open(DATA / "demo-before-rounds.sqlite3.gz") as source, database.open("wb") as copy:
+        shutil.copyfileobj(source, copy)
+    before = tmp_path / "before"
+    with tarfile.open(DATA / "reports-before-rounds.tar.xz") as archive:
+        archive.extractall(before, filter="data")
+
+    _manage(database, "migrate", "--no-input")
+    after = tmp_path / "after"
+    _manage(database, "report_snapshot", str(after))
+
+    names = sorted(p.name for p in before.iterdir())
+    assert len(names) == 44  # 11 submitted demo reports × (HTML, CSV) × (es, en)
+    assert sorted(p.name for p in after.iterdir()) == names
+    changed = [n for n in names if (before / n).read_bytes() != (after / n).read_bytes()]
+    assert changed == []
