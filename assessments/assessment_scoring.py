@@ -41,3 +41,33 @@ def score_answers(
     area_rows, question_rows = scoring_rows(areas)
     values = answer_values(areas, answers_by_question_id)
     return scoring.score(area_rows, question_rows, values, thresholds)
+
+
+def choices_by_number(areas: Sequence, answers_by_question_id: Mapping) -> dict[int, str]:
+    """Question number → the choice of its answer ("yes", "partly", "no")."""
+    return {
+        question.number: answers_by_question_id[question.pk].choice
+        for area in areas
+        for question in area.questions.all()
+        if question.pk in answers_by_question_id and answers_by_question_id[question.pk].choice
+    }
+
+
+def score_round(
+    areas: Sequence,
+    responses: Sequence[Mapping],
+    agreed_by_question_id: Mapping[int, str],
+    thresholds: tuple[int, int, int],
+) -> tuple[scoring.Result, scoring.Combined]:
+    """The result of a round from its submitted responses (each: question id → answer) and
+    the lead's agreed answers (question id → choice)."""
+    area_rows, question_rows = scoring_rows(areas)
+    numbers = {question.pk: question.number for area in areas for question in area.questions.all()}
+    combined = scoring.combine(
+        [choices_by_number(areas, answers) for answers in responses],
+        {numbers[qid]: choice for qid, choice in agreed_by_question_id.items() if qid in numbers},
+    )
+    result = scoring.score(
+        area_rows, question_rows, combined.values, thresholds, said_no=combined.said_no
+    )
+    return result, combined

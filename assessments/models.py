@@ -255,6 +255,8 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         MANAGER = "manager", _("Manager")
         CONSULTANT = "consultant", _("Consultant")
+        # Answers the rounds they are invited to and reads those reports once closed.
+        RESPONDENT = "respondent", _("Respondent")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -276,10 +278,13 @@ class Membership(models.Model):
 
 
 class Assessment(models.Model):
-    """One assessment round of an organisation on one bank version.
+    """One assessment of an organisation on one bank version.
 
-    Answers are kept per respondent (`Response`), so a round can collect several
-    managers' views; the round's result is stored when it is submitted.
+    Answers are kept per respondent (`Response`). A plain assessment is one manager's
+    answers, scored when that manager submits. A round (`is_round`) is answered by several
+    invited people, each submitting on their own; the lead (`started_by`) closes it, and
+    the round is scored from the submitted responses and the lead's agreed answers. Either
+    way the result is stored when the assessment becomes "submitted" (closed).
     """
 
     class Status(models.TextChoices):
@@ -308,6 +313,14 @@ class Assessment(models.Model):
     # the bank is frozen once answered, so these can never go stale.
     overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     maturity_level = models.CharField(max_length=20, blank=True)
+    is_round = models.BooleanField(_("several respondents"), default=False)
+    # No page shows who answered what, only counts.
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    # Stored at closing, for the portfolio: how many responses the result combines, and
+    # 100 × the share of questions they did not disagree on (None for one respondent).
+    respondent_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    invited_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    agreement = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -336,9 +349,15 @@ class Assessment(models.Model):
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
 
+    @property
+    def is_several(self) -> bool:
+        """Its result combines more than one person's answers."""
+        return (self.respondent_count or 0) > 1
+
 
 class Response(models.Model):
-    """One respondent's answers within an assessment round."""
+    """One respondent's answers within an assessment; in a round, created when the person
+    is invited."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
     respondent = models.ForeignKey(
@@ -346,6 +365,12 @@ class Response(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the respondent submits; only submitted responses are scored.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # How a closed round's report names this respondent: the name at closing, or a
+    # pseudonym ("Persona 2") in an anonymous round, so the report never changes later.
+    label = models.CharField(max_length=150, blank=True)
 
     class Meta:
         constraints = [
@@ -379,6 +404,37 @@ class Answer(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(choice__in=["yes", "partly", "no", ""]), name="answer_choice_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.number}: {self.choice}"
+
+
+class AgreedAnswer(models.Model):
+    """The answer a round's lead recorded for a question after talking it over; its value
+    stands in place of the respondents' mean."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="agreed_answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("agreed answer"), max_length=6, choices=Answer.Choice.choices)
+    note = models.TextField(_("note"), blank=True, max_length=settings.ANSWER_NOTE_MAX_LENGTH)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agreed answer")
+        verbose_name_plural = _("agreed answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question"], name="one_agreed_answer_per_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(choice__in=["yes", "partly", "no"]), name="agreed_choice_valid"
             ),
         ]
 

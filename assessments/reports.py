@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from assessments import scoring
-from assessments.assessment_scoring import score_answers
+from assessments.assessment_scoring import score_answers, score_round, scoring_rows
 from assessments.charts import ChartView, chart_view
 from assessments.formatting import gap, number, plain, weight
 from assessments.levels import level_label
-from assessments.models import Answer
+from assessments.models import AgreedAnswer, Answer
+
+CHOICES = ("yes", "partly", "no")
 
 
 @dataclass
@@ -33,6 +35,50 @@ class FocusLine:
 
 
 @dataclass
+class RoundAnswer:
+    """A question in a round: how the submitted responses answered it, and its value."""
+
+    value: float
+    counts: dict[str, int]
+    names: dict[str, list[str]]  # choice → who chose it; empty lists when anonymous
+    agreed: AgreedAnswer | None
+    notes: list[tuple[str, str]]  # (who, note); who is "" when anonymous
+
+    @property
+    def choice(self) -> str:
+        """The choice the value stands for, for colouring: "no" only if it is 0."""
+        if self.agreed is not None:
+            return self.agreed.choice
+        return "no" if self.value == 0 else ("yes" if self.value == 1 else "partly")
+
+    @property
+    def is_disagreement(self) -> bool:
+        return bool(self.counts["yes"] and self.counts["no"])
+
+
+@dataclass
+class RoundSummary:
+    invited: int
+    submitted: int
+    anonymous: bool
+    people: list[str]  # who submitted; empty when anonymous
+    disagreements: list[tuple[object, RoundAnswer]]
+    agreed: list[tuple[object, AgreedAnswer]]
+    agreement: list[tuple[object, float]]  # area → 100 × share of questions agreed on
+    overall_agreement: float
+    responses: list[tuple[str, dict[int, Answer]]]  # (who or pseudonym, question id → answer)
+
+    @property
+    def left_out(self) -> int:
+        return self.invited - self.submitted
+
+    @property
+    def mean_of(self) -> int | None:
+        """How many people each figure is a mean of, when more than one."""
+        return self.submitted if self.submitted > 1 else None
+
+
+@dataclass
 class Report:
     result: scoring.Result
     areas: list[AreaLine]
@@ -41,6 +87,7 @@ class Report:
     strengths: list[object]
     answers_by_area: list[tuple[object, list[tuple[object, Answer | None]]]]
     charts: list[ChartView] = field(default_factory=list)
+    round: RoundSummary | None = None
 
     def chart(self, kind: str) -> ChartView | None:
         return next((c for c in self.charts if c.kind == kind), None)
@@ -61,25 +108,52 @@ def page_cache_key(assessment, language: str) -> str:
     return f"report:{digest}"
 
 
-def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -> Report:
-    result = score_answers(areas, answers_by_question_id, assessment.bank.thresholds)
+def build_report(
+    assessment,
+    areas,
+    responses: list[dict[int, Answer]],
+    agreed: dict[int, AgreedAnswer] | None = None,
+) -> Report:
+    """`responses`: the submitted responses' answers (question id → answer); one unless
+    the assessment is a round. `agreed`: a round's agreed answers by question id."""
+    agreed = agreed or {}
+    round_summary = None
+    if assessment.is_round:
+        result, combined = score_round(
+            areas,
+            responses,
+            {qid: a.choice for qid, a in agreed.items()},
+            assessment.bank.thresholds,
+        )
+        by_question_id = _round_answers(assessment, areas, responses, agreed, combined)
+    else:
+        by_question_id = responses[0] if responses else {}
+        result = score_answers(areas, by_question_id, assessment.bank.thresholds)
     by_code = {area.code: area for area in areas}
     priority_by_code = {p.code: p for p in result.priorities}
     questions_by_number = {q.number: q for area in areas for q in area.questions.all()}
 
     def answer_to(question):
-        return answers_by_question_id.get(question.pk)
+        return by_question_id.get(question.pk)
 
     area_lines = []
     for area in areas:
-        counts = Counter(answer_to(q).choice for q in area.questions.all() if answer_to(q))
+        counts = Counter()
+        for question in area.questions.all():
+            answer = answer_to(question)
+            if isinstance(answer, RoundAnswer):
+                counts.update(answer.counts)
+            elif answer:
+                counts[answer.choice] += 1
         area_lines.append(
             AreaLine(
                 area=area,
                 priority=priority_by_code[area.code],
-                counts={c: counts.get(c, 0) for c in ("yes", "partly", "no")},
+                counts={c: counts.get(c, 0) for c in CHOICES},
             )
         )
+    if assessment.is_round:
+        round_summary = _round_summary(assessment, areas, responses, by_question_id, combined)
 
     ranked = list(result.priorities)
     work_first = []
@@ -112,9 +186,67 @@ def build_report(assessment, areas, answers_by_question_id: dict[int, Answer]) -
         answers_by_area=[
             (area, [(q, answer_to(q)) for q in area.questions.all()]) for area in areas
         ],
+        round=round_summary,
     )
     report.charts = _charts(assessment, report)
     return report
+
+
+def respondent_labels(assessment, responses: list[dict[int, Answer]]) -> list[str]:
+    """How the report names each submitted response: the name stored at closing, or a
+    stable pseudonym (by order of invitation) in an anonymous round."""
+    labels = []
+    for position, answers in enumerate(responses, start=1):
+        response = next(iter(answers.values())).response if answers else None
+        if assessment.anonymous or response is None or not response.label:
+            labels.append(_("Person %(number)s") % {"number": position})
+        else:
+            labels.append(response.label)
+    return labels
+
+
+def _round_answers(assessment, areas, responses, agreed, combined) -> dict[int, RoundAnswer]:
+    labels = respondent_labels(assessment, responses)
+    round_answers = {}
+    for area in areas:
+        for question in area.questions.all():
+            names = {c: [] for c in CHOICES}
+            notes = []
+            for label, answers in zip(labels, responses, strict=True):
+                answer = answers.get(question.pk)
+                if answer is None:
+                    continue
+                if not assessment.anonymous:
+                    names[answer.choice].append(label)
+                if answer.note:
+                    notes.append(("" if assessment.anonymous else label, answer.note))
+            round_answers[question.pk] = RoundAnswer(
+                value=combined.values[question.number],
+                counts=combined.counts[question.number],
+                names=names,
+                agreed=agreed.get(question.pk),
+                notes=notes,
+            )
+    return round_answers
+
+
+def _round_summary(assessment, areas, responses, by_question_id, combined) -> RoundSummary:
+    area_rows, question_rows = scoring_rows(areas)
+    agreement = scoring.area_agreement(area_rows, question_rows, combined.disagreements)
+    questions = [q for area in areas for q in area.questions.all()]
+    return RoundSummary(
+        invited=assessment.invited_count or len(responses),
+        submitted=len(responses),
+        anonymous=assessment.anonymous,
+        people=[] if assessment.anonymous else respondent_labels(assessment, responses),
+        disagreements=[
+            (q, by_question_id[q.pk]) for q in questions if by_question_id[q.pk].is_disagreement
+        ],
+        agreed=[(q, by_question_id[q.pk].agreed) for q in questions if by_question_id[q.pk].agreed],
+        agreement=[(area, agreement[area.code]) for area in areas],
+        overall_agreement=100 * (len(questions) - len(combined.disagreements)) / len(questions),
+        responses=list(zip(respondent_labels(assessment, responses), responses, strict=True)),
+    )
 
 
 def _why(area: scoring.AreaPriority, following, by_code) -> str:
@@ -148,8 +280,16 @@ def _why(area: scoring.AreaPriority, following, by_code) -> str:
     ) % {**own, **other}
 
 
+def mean_note(report: Report) -> str:
+    """ " (mean of 4 people)" after a figure of a round several people answered."""
+    if report.round is None or report.round.mean_of is None:
+        return ""
+    return " " + _("(mean of %(count)s people)") % {"count": report.round.mean_of}
+
+
 def _charts(assessment, report: Report) -> list[ChartView]:
     lines = report.areas
+    note = mean_note(report)
     names = [line.area.name for line in lines]
     scores = [round(line.priority.score, 2) for line in lines]
     strongest = max(lines, key=lambda line: (line.priority.score, -line.area.order))
@@ -158,7 +298,7 @@ def _charts(assessment, report: Report) -> list[ChartView]:
         "radar",
         {
             "kind": "radar",
-            "title": _("Score by area (0–100)"),
+            "title": _("Score by area (0–100)") + note,
             "labels": names,
             "series": [{"name": assessment.organisation.name, "values": scores}],
         },
@@ -202,7 +342,7 @@ def _charts(assessment, report: Report) -> list[ChartView]:
         "priorities",
         {
             "kind": "horizontal_bars",
-            "title": _("Priority by area (weight × gap)"),
+            "title": _("Priority by area (weight × gap)") + note,
             "labels": [by_code[p.code].name for p in ordered],
             "values": [round(p.priority, 2) for p in ordered],
             "xmax": 100 * max(p.weight for p in ordered),
@@ -232,6 +372,10 @@ def _charts(assessment, report: Report) -> list[ChartView]:
             "area": most_no.area.name,
             "count": most_no.counts["no"],
         }
+    if report.round is not None and report.round.submitted > 1:
+        answers_summary += " " + _("They are the answers of %(count)s people.") % {
+            "count": report.round.submitted
+        }
     labels = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No")}
     answers = chart_view(
         "answers",
@@ -252,11 +396,61 @@ def _charts(assessment, report: Report) -> list[ChartView]:
             for line in lines
         ],
     )
-    return [radar, priorities, answers]
+    if report.round is None:
+        return [radar, priorities, answers]
+    return [radar, priorities, answers, _spread_chart(report, labels)]
+
+
+def _spread_chart(report: Report, labels: dict[str, str]) -> ChartView:
+    """How the respondents' answers spread over each question: where they disagree."""
+    items = [(q, answer) for _area, pairs in report.answers_by_area for q, answer in pairs]
+    disagreements = [q.number for q, _answer in report.round.disagreements]
+    if disagreements:
+        summary = _(
+            "Each bar shows how the %(count)s people answered one question. They disagree "
+            "(some “sí”, some “no”) on %(disagreements)s of %(total)s questions: %(numbers)s."
+        ) % {
+            "count": report.round.submitted,
+            "disagreements": len(disagreements),
+            "total": len(items),
+            "numbers": ", ".join(str(n) for n in disagreements),
+        }
+    else:
+        summary = _(
+            "Each bar shows how the %(count)s people answered one question. No question has "
+            "both “sí” and “no” answers."
+        ) % {"count": report.round.submitted}
+    return chart_view(
+        "spread",
+        {
+            "kind": "stacked_bars",
+            "title": _("How the answers spread, question by question"),
+            "labels": [_("Question %(number)s") % {"number": q.number} for q, _a in items],
+            "series": [
+                {"name": labels[c], "tone": c, "values": [a.counts[c] for _q, a in items]}
+                for c in CHOICES
+            ],
+            "xlabel": _("Number of people"),
+        },
+        summary,
+        [_("Question"), labels["yes"], labels["partly"], labels["no"], _("Value")],
+        [
+            [
+                f"{q.number}. {q.text}",
+                a.counts["yes"],
+                a.counts["partly"],
+                a.counts["no"],
+                number(a.value, 2),
+            ]
+            for q, a in items
+        ],
+    )
 
 
 def csv_rows(assessment, report: Report) -> list[list]:
     """One row per answer, then one per area score, then the overall score."""
+    if report.round is not None:
+        return _round_csv_rows(report)
     choice_labels = dict(Answer.Choice.choices)
     rows = [
         [
@@ -312,5 +506,75 @@ def csv_rows(assessment, report: Report) -> list[list]:
             plain(report.result.overall),
             str(level_label(report.result.level.value)),
         ]
+    )
+    return rows
+
+
+def _round_csv_rows(report: Report) -> list[list]:
+    """One row per respondent's answer (a pseudonym for who, in an anonymous round), one
+    per question's combined value, then the area scores and the overall score."""
+    choice_labels = dict(Answer.Choice.choices)
+    rows = [
+        [
+            _("record"),
+            _("respondent"),
+            _("area code"),
+            _("area"),
+            _("question"),
+            _("text"),
+            _("answer"),
+            _("note"),
+            _("value"),
+            _("score"),
+            _("maturity level"),
+        ]
+    ]
+    for who, answers in report.round.responses:
+        for area, items in report.answers_by_area:
+            for question, _combined in items:
+                answer = answers.get(question.pk)
+                choice = answer.choice if answer else ""
+                rows.append(
+                    [
+                        _("answer"),
+                        who,
+                        area.code,
+                        area.name,
+                        question.number,
+                        question.text,
+                        str(choice_labels.get(choice, "")),
+                        answer.note if answer else "",
+                        plain(scoring.ANSWER_VALUES[choice]) if choice else "",
+                        "",
+                        "",
+                    ]
+                )
+    for area, items in report.answers_by_area:
+        for question, combined in items:
+            agreed = combined.agreed
+            rows.append(
+                [
+                    _("agreed answer") if agreed else _("combined"),
+                    "",
+                    area.code,
+                    area.name,
+                    question.number,
+                    question.text,
+                    str(choice_labels[agreed.choice]) if agreed else "",
+                    agreed.note if agreed else "",
+                    plain(combined.value),
+                    "",
+                    "",
+                ]
+            )
+    for line in report.areas:
+        rows.append(
+            [_("area score"), "", line.area.code, line.area.name]
+            + ["", "", "", "", ""]
+            + [plain(line.priority.score), ""]
+        )
+    rows.append(
+        [_("overall score"), "", "", "", "", "", "", "", "", plain(report.result.overall)]
+        + [str(level_label(report.result.level.value))]
     )
     return rows

@@ -1,9 +1,10 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
-from django.db.models import Avg, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import (
+    AgreedAnswer,
     Answer,
     Area,
     AreaResult,
@@ -13,6 +14,7 @@ from assessments.models import (
     Organisation,
     Question,
     QuestionBank,
+    Response,
 )
 
 
@@ -29,7 +31,14 @@ def bank_question_ids(bank_id: int) -> list[int]:
 
 
 def memberships_for_home(user) -> QuerySet[Membership]:
-    assessments = Assessment.objects.select_related("started_by", "bank").order_by("-created_at")
+    """The user's organisations with their assessments; `invited` and `my_submitted_at`
+    tell, for each, whether the user answers it and whether they submitted."""
+    own = Response.objects.filter(assessment=OuterRef("pk"), respondent=user)
+    assessments = (
+        Assessment.objects.select_related("started_by", "bank")
+        .annotate(invited=Exists(own), my_submitted_at=Subquery(own.values("submitted_at")[:1]))
+        .order_by("-created_at")
+    )
     return (
         Membership.objects.filter(user=user)
         .select_related("organisation")
@@ -53,18 +62,75 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
 
 def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
-    `related` names further relations the page shows (fetched in the same query)."""
-    membership = {"organisation__memberships__user": user}
+    A respondent reaches only the rounds they are invited to. `related` names further
+    relations the page shows (fetched in the same query); `viewer_role` and
+    `viewer_invited` say how the user takes part."""
+    membership = Membership.objects.filter(user=user, organisation=OuterRef("organisation_id"))
     if roles:
-        membership["organisation__memberships__role__in"] = roles
-    try:
-        # One membership per user and organisation (a unique constraint), so the join
-        # cannot duplicate the row.
-        return Assessment.objects.select_related("organisation", "bank", *related).get(
-            pk=assessment_id, **membership
+        membership = membership.filter(role__in=roles)
+    invited = Response.objects.filter(assessment=OuterRef("pk"), respondent=user)
+    assessment = (
+        Assessment.objects.select_related("organisation", "bank", *related)
+        .annotate(
+            # One membership per user and organisation (a unique constraint).
+            viewer_role=Subquery(membership.values("role")[:1]),
+            viewer_invited=Exists(invited),
         )
-    except Assessment.DoesNotExist:
-        raise Http404 from None
+        .filter(pk=assessment_id)
+        .exclude(viewer_role=None)
+        .exclude(Q(viewer_role=Membership.Role.RESPONDENT) & Q(viewer_invited=False))
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    return assessment
+
+
+def invitable_member_ids(organisation, lead) -> list[int]:
+    """Who a lead may invite to a round from the organisation: its managers and
+    respondents, the lead aside."""
+    return list(
+        Membership.objects.filter(
+            organisation=organisation,
+            role__in=[Membership.Role.MANAGER, Membership.Role.RESPONDENT],
+        )
+        .exclude(user=lead)
+        .values_list("user_id", flat=True)
+    )
+
+
+def round_responses(assessment_id: int) -> list[Response]:
+    """A round's responses, the lead's first, each with its respondent and how many
+    questions it has answered."""
+    return list(
+        Response.objects.filter(assessment_id=assessment_id)
+        .select_related("respondent")
+        .annotate(answered=Count("answers", filter=~Q(answers__choice="")))
+        .order_by("pk")
+    )
+
+
+def submitted_answers(assessment_id: int) -> dict[int, dict[int, Answer]]:
+    """Response id → question id → answer, for the submitted responses, in response order."""
+    answers = (
+        Answer.objects.filter(
+            response__assessment_id=assessment_id, response__submitted_at__isnull=False
+        )
+        .select_related("response")
+        .order_by("response_id")
+    )
+    by_response: dict[int, dict[int, Answer]] = {}
+    for answer in answers:
+        by_response.setdefault(answer.response_id, {})[answer.question_id] = answer
+    return by_response
+
+
+def agreed_answers(assessment_id: int) -> dict[int, AgreedAnswer]:
+    """Question id → the answer the lead agreed for it."""
+    return {
+        agreed.question_id: agreed
+        for agreed in AgreedAnswer.objects.filter(assessment_id=assessment_id)
+    }
 
 
 def questions_by_area(bank_id: int) -> list[Area]:
@@ -135,12 +201,16 @@ def saved_answer_values(assessment_id: int, respondent) -> dict[str, str]:
     return values
 
 
-def report_inputs(assessment: Assessment) -> tuple[list[Area], dict[int, Answer]]:
-    """What the report is computed from: the bank's areas and questions, and the answers
-    the assessment was submitted with."""
+def report_inputs(
+    assessment: Assessment,
+) -> tuple[list[Area], list[dict[int, Answer]], dict[int, AgreedAnswer]]:
+    """What the report is computed from: the bank's areas and questions, the submitted
+    responses' answers (one response unless it was a round) and the agreed answers. The
+    same four queries however many people answered."""
     return (
         questions_by_area(assessment.bank_id),
-        answers_of(assessment.pk, assessment.submitted_by_id),
+        list(submitted_answers(assessment.pk).values()),
+        agreed_answers(assessment.pk),
     )
 
 

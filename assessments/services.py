@@ -17,9 +17,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from assessments import audit, scoring, selectors
-from assessments.assessment_scoring import score_answers
+from assessments.assessment_scoring import score_answers, score_round
 from assessments.formatting import half_up
 from assessments.models import (
+    AgreedAnswer,
     Answer,
     AreaResult,
     Assessment,
@@ -50,12 +51,29 @@ def assessment_start(*, organisation: Organisation, user) -> Assessment:
 
 
 def _lock_draft(assessment_id: int) -> Assessment:
-    # The row lock serialises saves and submissions of one assessment on PostgreSQL;
-    # SQLite's IMMEDIATE transactions serialise every writer anyway.
+    # The row lock serialises saves, submissions and closing of one assessment on
+    # PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer anyway.
     assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
     if assessment.is_submitted:
+        if assessment.is_round:
+            raise AssessmentError(
+                _("This round was closed: answers can no longer be saved or submitted.")
+            )
         raise AssessmentError(_("This assessment was submitted and can no longer be changed."))
     return assessment
+
+
+def _open_response(assessment: Assessment, user) -> Response:
+    """The user's response to save into: in a round, the one made when they were invited,
+    and only until they submit it."""
+    if not assessment.is_round:
+        return Response.objects.get_or_create(assessment=assessment, respondent=user)[0]
+    response = Response.objects.filter(assessment=assessment, respondent=user).first()
+    if response is None:
+        raise AssessmentError(_("You are not invited to answer this round."))
+    if response.submitted_at is not None:
+        raise AssessmentError(_("You submitted your answers already; they can no longer change."))
+    return response
 
 
 @transaction.atomic
@@ -66,7 +84,7 @@ def answers_save(*, assessment: Assessment, user, answers: dict[int, AnswerInput
     unknown = set(answers) - question_ids
     if unknown:
         raise AssessmentError(_("Some answers are for questions that are not in this assessment."))
-    response, _created = Response.objects.get_or_create(assessment=assessment, respondent=user)
+    response = _open_response(assessment, user)
     now = timezone.now()
     keep = [
         Answer(response=response, question_id=qid, choice=a.choice, note=a.note, updated_at=now)
@@ -88,9 +106,17 @@ def answers_save(*, assessment: Assessment, user, answers: dict[int, AnswerInput
     return response
 
 
+def _unanswered_error(unanswered: scoring.Unanswered) -> AssessmentError:
+    return AssessmentError(
+        _("Answer every question before submitting. Missing: %(numbers)s.")
+        % {"numbers": ", ".join(str(n) for n in unanswered.numbers)}
+    )
+
+
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user) -> Assessment:
-    """Close the round with `user`'s answers; every question must have a choice."""
+    """Submit a one-person assessment with `user`'s answers, or, in a round, `user`'s own
+    response; every question must have a choice."""
     assessment = _lock_draft(assessment.pk)
     areas = selectors.questions_by_area(assessment.bank_id)
     try:
@@ -98,13 +124,22 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
             areas, selectors.answers_of(assessment.pk, user), assessment.bank.thresholds
         )
     except scoring.Unanswered as unanswered:
-        raise AssessmentError(
-            _("Answer every question before submitting. Missing: %(numbers)s.")
-            % {"numbers": ", ".join(str(n) for n in unanswered.numbers)}
-        ) from None
+        raise _unanswered_error(unanswered) from None
+    now = timezone.now()
+    response = _open_response(assessment, user)
+    Response.objects.filter(pk=response.pk).update(submitted_at=now, updated_at=now)
+    if assessment.is_round:
+        audit.record(assessment, "response submitted", actor=user)
+        return assessment
     assessment.status = Assessment.Status.SUBMITTED
-    assessment.submitted_at = timezone.now()
+    assessment.submitted_at = now
     assessment.submitted_by = user
+    assessment.respondent_count = assessment.invited_count = 1
+    _store_result(assessment, areas, result)
+    return assessment
+
+
+def _store_result(assessment: Assessment, areas, result: scoring.Result) -> None:
     assessment.overall_score = half_up(result.overall, 2)
     assessment.maturity_level = result.level.value
     assessment.save()
@@ -120,7 +155,6 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
         )
         for p in result.priorities
     )
-    return assessment
 
 
 @transaction.atomic
@@ -128,6 +162,219 @@ def answers_submit(*, assessment: Assessment, user, answers: dict[int, AnswerInp
     """Save the final answers and submit, all or nothing."""
     answers_save(assessment=assessment, user=user, answers=answers)
     return assessment_submit(assessment=assessment, user=user)
+
+
+# Rounds: one assessment answered by several people of the organisation.
+
+# A reminder to the same respondent within this time is refused.
+REMINDER_INTERVAL = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    first_name: str
+    last_name: str
+    email: str
+
+
+@transaction.atomic
+def round_start(
+    *,
+    organisation: Organisation,
+    lead,
+    members,
+    new_people: list[NewPerson],
+    anonymous: bool,
+    site_url: str,
+) -> Assessment:
+    """An assessment answered by the lead and the invited people, each of whom gets an
+    e-mail. New people get an account with no usable password and the respondent role."""
+    bank = selectors.current_bank()
+    if bank is None:
+        raise AssessmentError(_("No question bank is published yet."))
+    member_ids = {m.pk for m in members}
+    if not member_ids <= set(selectors.invitable_member_ids(organisation, lead)):
+        raise AssessmentError(_("Only people of this organisation can be invited."))
+    user_model = get_user_model()
+    invitees = list(user_model.objects.filter(pk__in=member_ids))
+    new_accounts = set()
+    for person in new_people:
+        email = user_model.objects.normalize_email(person.email).lower()
+        user = user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+        if user is None:
+            user = user_model(
+                username=email,
+                email=email,
+                first_name=person.first_name,
+                last_name=person.last_name,
+            )
+            user.set_unusable_password()
+            user.save()
+            new_accounts.add(user.pk)
+        Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": Membership.Role.RESPONDENT}
+        )
+        invitees.append(user)
+    invitees = [u for u in {u.pk: u for u in invitees}.values() if u.pk != lead.pk]
+    if not invitees:
+        raise AssessmentError(
+            _("Invite at least one other person, or start an assessment on your own.")
+        )
+    assessment = Assessment.objects.create(
+        organisation=organisation, bank=bank, started_by=lead, is_round=True, anonymous=anonymous
+    )
+    Response.objects.bulk_create(
+        Response(assessment=assessment, respondent=user) for user in [lead, *invitees]
+    )
+    for user in invitees:
+        _round_mail(assessment, user, site_url, reminder=False)
+    return assessment
+
+
+def _lead_lock(assessment: Assessment, lead) -> Assessment:
+    assessment = _lock_draft(assessment.pk)
+    if not assessment.is_round or assessment.started_by_id != lead.pk:
+        raise AssessmentError(_("Only the person who started this round can do that."))
+    return assessment
+
+
+@transaction.atomic
+def round_remind(*, assessment: Assessment, lead, response_id: int, site_url: str) -> Response:
+    """Another e-mail to a respondent who has not submitted; at most one a day each."""
+    assessment = _lead_lock(assessment, lead)
+    response = (
+        Response.objects.select_for_update()
+        .select_related("respondent")
+        .filter(assessment=assessment, pk=response_id)
+        .first()
+    )
+    if response is None or response.respondent_id == lead.pk:
+        raise AssessmentError(_("That person is not a respondent of this round."))
+    if response.submitted_at is not None:
+        raise AssessmentError(_("That person has submitted already."))
+    now = timezone.now()
+    if response.reminded_at is not None and now - response.reminded_at < REMINDER_INTERVAL:
+        raise AssessmentError(
+            _("A reminder was sent to this person less than a day ago. You can send one a day.")
+        )
+    response.reminded_at = now
+    response.save(update_fields=["reminded_at"])
+    _round_mail(assessment, response.respondent, site_url, reminder=True)
+    audit.record(assessment, "reminder sent", actor=lead)
+    return response
+
+
+def _round_mail(assessment: Assessment, user, site_url: str, *, reminder: bool) -> None:
+    """The invitation to answer, or a reminder, sent when the transaction commits. Someone
+    who has not chosen a password yet gets a fresh one-time link to choose it."""
+    answer_link = site_url.rstrip("/") + reverse("assessment_answer", args=[assessment.pk])
+    lead = assessment.started_by
+    values = {
+        "name": user.first_name or user.get_username(),
+        "lead": lead.get_full_name() or lead.get_username(),
+        "organisation": assessment.organisation.name,
+        "answer_link": answer_link,
+        "username": user.get_username(),
+    }
+    if reminder:
+        body = _(
+            "Hello %(name)s,\n\n%(lead)s reminds you that the customer-orientation "
+            "self-assessment of %(organisation)s is waiting for your answers. It takes about "
+            "fifteen minutes, and you can save and come back:\n\n%(answer_link)s"
+        )
+    else:
+        body = _(
+            "Hello %(name)s,\n\n%(lead)s invites you to answer the customer-orientation "
+            "self-assessment of %(organisation)s: 20 questions, about fifteen minutes. Each "
+            "person answers alone, and nobody sees your answers before the round is "
+            "closed.\n\n%(answer_link)s"
+        )
+    if assessment.anonymous:
+        body += "\n\n" + _("This round is anonymous: the report shows only counts, no names.")
+    body = body % values
+    if not user.has_usable_password():
+        user.set_unusable_password()  # every earlier link stops working
+        user.save(update_fields=["password"])
+        path = reverse(
+            "password_reset_confirm",
+            args=[
+                urlsafe_base64_encode(force_bytes(user.pk)),
+                default_token_generator.make_token(user),
+            ],
+        )
+        body += "\n\n" + _(
+            "First choose your password here (the link works once); your username is "
+            "%(username)s:\n\n%(link)s"
+        ) % {"username": user.get_username(), "link": site_url.rstrip("/") + path}
+    subject = (
+        _("Reminder: %(organisation)s's customer-orientation self-assessment")
+        if reminder
+        else _("Your answers for %(organisation)s's customer-orientation self-assessment")
+    ) % {"organisation": assessment.organisation.name}
+    email = user.email
+    transaction.on_commit(
+        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
+    )
+
+
+@transaction.atomic
+def agreed_answer_set(
+    *, assessment: Assessment, lead, question_id: int, choice: str, note: str
+) -> AgreedAnswer | None:
+    """Record the answer agreed for a question (its value replaces the mean), or with an
+    empty choice remove it."""
+    assessment = _lead_lock(assessment, lead)
+    if question_id not in set(selectors.bank_question_ids(assessment.bank_id)):
+        raise AssessmentError(_("That question is not in this assessment."))
+    if not choice:
+        AgreedAnswer.objects.filter(assessment=assessment, question_id=question_id).delete()
+        audit.record(assessment, "agreed answer removed", actor=lead)
+        return None
+    agreed, _created = AgreedAnswer.objects.update_or_create(
+        assessment=assessment,
+        question_id=question_id,
+        defaults={"choice": choice, "note": note, "recorded_by": lead},
+    )
+    audit.record(assessment, "agreed answer recorded", actor=lead)
+    return agreed
+
+
+@transaction.atomic
+def round_close(*, assessment: Assessment, lead) -> Assessment:
+    """Score the round from its submitted responses and agreed answers, once. Responses
+    not submitted by now are left out."""
+    assessment = _lead_lock(assessment, lead)
+    responses = list(
+        Response.objects.filter(assessment=assessment).select_related("respondent").order_by("pk")
+    )
+    submitted = [r for r in responses if r.submitted_at is not None]
+    if not submitted:
+        raise AssessmentError(_("Nobody has submitted yet: a round closes with at least one."))
+    areas = selectors.questions_by_area(assessment.bank_id)
+    answers = selectors.submitted_answers(assessment.pk)
+    agreed = {a.question_id: a.choice for a in assessment.agreed_answers.all()}
+    result, combined = score_round(
+        areas, [answers[r.pk] for r in submitted], agreed, assessment.bank.thresholds
+    )
+    for response in submitted:
+        person = response.respondent
+        response.label = (
+            "" if assessment.anonymous else (person.get_full_name() or person.get_username())
+        )
+    Response.objects.bulk_update(submitted, ["label"])
+    question_count = sum(len(area.questions.all()) for area in areas)
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.submitted_by = lead
+    assessment.respondent_count = len(submitted)
+    assessment.invited_count = len(responses)
+    assessment.agreement = (
+        half_up(100 * (question_count - len(combined.disagreements)) / question_count, 2)
+        if len(submitted) > 1
+        else None
+    )
+    _store_result(assessment, areas, result)
+    return assessment
 
 
 # A resend within this time is refused: one click sends one e-mail.

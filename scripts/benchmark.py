@@ -179,8 +179,8 @@ def in_process(manager, report, big, draft):
     row("report + its 3 charts, nothing cached", median_ms(report_with_charts_cold), "ms")
     row("report + its 3 charts, all cached", median_ms(report_with_charts_warm), "ms")
 
-    areas, answers = selectors.report_inputs(report)
-    built = reports.build_report(report, areas, answers)
+    inputs = selectors.report_inputs(report)
+    built = reports.build_report(report, *inputs)
     print("\nDrawing one chart (matplotlib to SVG), median:")
     for chart in built.charts:
         row(chart.kind, median_ms(lambda c=chart: charts.draw(c.spec)), "ms")

@@ -114,8 +114,8 @@ def _submitted_report(request, assessment_id: int):
     )
     if not assessment.is_submitted:
         return assessment, None
-    areas, answers = selectors.report_inputs(assessment)
-    return assessment, reports.build_report(assessment, areas, answers)
+    inputs = selectors.report_inputs(assessment)
+    return assessment, reports.build_report(assessment, *inputs)
 
 
 def _rendered_report(request, assessment) -> dict:
@@ -124,8 +124,8 @@ def _rendered_report(request, assessment) -> dict:
     key = reports.page_cache_key(assessment, get_language())
     page = caches["pages"].get(key)
     if page is None:
-        areas, answers = selectors.report_inputs(assessment)
-        report = reports.build_report(assessment, areas, answers)
+        inputs = selectors.report_inputs(assessment)
+        report = reports.build_report(assessment, *inputs)
         html = render_to_string(
             "assessments/_report_body.html",
             {"assessment": assessment, "report": report},

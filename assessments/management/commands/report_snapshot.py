@@ -33,10 +33,10 @@ class Command(BaseCommand):
         request = RequestFactory().get("/")
         written = 0
         for assessment in submitted.order_by("pk"):
-            areas, answers = selectors.report_inputs(assessment)
+            inputs = selectors.report_inputs(assessment)
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
-                    report = reports.build_report(assessment, areas, answers)
+                    report = reports.build_report(assessment, *inputs)
                     html = render_to_string(
                         "assessments/_report_body.html",
                         {"assessment": assessment, "report": report},
