@@ -12,6 +12,8 @@ class ResultPoint:
     bank_version: int
     overall: float
     areas: Mapping[str, float]
+    respondents: int = 1  # how many people's answers the result combines
+    agreement: float | None = None  # for several respondents: 100 × share agreed on
 
 
 @dataclass(frozen=True)

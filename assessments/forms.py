@@ -3,13 +3,15 @@ import re
 import django_filters
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 from django.db.models import F
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import LEVELS
 from assessments.models import ID_PATTERN, Answer, Organisation
-from assessments.services import AnswerInput
+from assessments.services import AnswerInput, NewPerson
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
 
@@ -199,3 +201,122 @@ class ComparisonFilter(django_filters.FilterSet):
         """The chosen organisations, in the order the request names them."""
         chosen = {str(o.pk): o for o in self.form.cleaned_data["org"]}
         return [chosen[value] for value in dict.fromkeys(self.data.getlist("org"))]
+
+
+# At most this many new people in one round's form: a team, not a mailing list.
+MAX_NEW_PEOPLE = 50
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.email or user.username})" if name else user.username
+
+
+class RoundStartForm(forms.Form):
+    """Who answers a round besides its lead: people of the organisation, and new people
+    by name and e-mail, one per line ("Marta Gil, marta@example.com")."""
+
+    members = PersonChoiceField(
+        label=_("People of the organisation"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    new_people = forms.CharField(
+        label=_("New people"),
+        help_text=_(
+            "One person per line: name, then e-mail, separated by a comma "
+            "(for example “Marta Gil, marta@example.com”). Each gets an e-mail with a link "
+            "to choose a password."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20_000,
+    )
+    anonymous = forms.BooleanField(
+        label=_("Anonymous round"),
+        help_text=_(
+            "The report then shows only how many people gave each answer, never who. "
+            "People speak more freely; you cannot ask anyone about their answers."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, member_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = (
+            get_user_model().objects.filter(pk__in=member_ids).order_by("first_name", "username")
+        )
+
+    def clean_new_people(self):
+        people, errors = [], []
+        lines = [line.strip() for line in self.cleaned_data["new_people"].splitlines()]
+        for number, line in enumerate(lines, start=1):
+            if not line:
+                continue
+            name, _comma, email = line.rpartition(",")
+            email = email.strip()
+            try:
+                validate_email(email)
+            except forms.ValidationError:
+                errors.append(
+                    _("Line %(number)s: “%(line)s” does not end with an e-mail address.")
+                    % {"number": number, "line": line}
+                )
+                continue
+            first_name, _space, last_name = name.strip().partition(" ")
+            if not first_name:
+                errors.append(
+                    _("Line %(number)s: write the person's name before the e-mail.")
+                    % {"number": number}
+                )
+                continue
+            people.append(
+                NewPerson(
+                    first_name=first_name[:150], last_name=last_name.strip()[:150], email=email
+                )
+            )
+        if len(people) > MAX_NEW_PEOPLE:
+            errors.append(_("At most %(count)s new people at once.") % {"count": MAX_NEW_PEOPLE})
+        if errors:
+            raise forms.ValidationError(errors)
+        return people
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("members") or cleaned.get("new_people")):
+            raise forms.ValidationError(
+                _("Choose at least one person, or start an assessment on your own instead.")
+            )
+        return cleaned
+
+
+class AgreedAnswerForm(forms.Form):
+    """The answer a round's lead records for a question; no choice removes it."""
+
+    question = forms.TypedChoiceField(label=_("Question"), coerce=int)
+    choice = forms.ChoiceField(
+        label=_("Agreed answer"),
+        choices=[("", _("None: use the mean of the answers")), *Answer.Choice.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Why (optional)"),
+        max_length=settings.ANSWER_NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": settings.ANSWER_NOTE_MAX_LENGTH}),
+    )
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].choices = [
+            (q.pk, f"{q.number}. {q.text}") for area in areas for q in area.questions.all()
+        ]
+
+
+class RoundCloseForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that the round closes now.")},
+    )

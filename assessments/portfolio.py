@@ -110,6 +110,8 @@ def progress_view(organisation, assessments, columns) -> Progress:
             bank_version=a.bank.version,
             overall=float(a.overall_score),
             areas={r.area_code: float(r.score) for r in a.area_results.all()},
+            respondents=a.respondent_count or 1,
+            agreement=None if a.agreement is None else float(a.agreement),
         )
         for a in assessments
     ]

@@ -63,8 +63,8 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
 def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
     A respondent reaches only the rounds they are invited to. `related` names further
-    relations the page shows (fetched in the same query); `viewer_role` and
-    `viewer_invited` say how the user takes part."""
+    relations the page shows (fetched in the same query); `viewer_role`, `viewer_invited`
+    and `viewer_submitted_at` say how the user takes part."""
     membership = Membership.objects.filter(user=user, organisation=OuterRef("organisation_id"))
     if roles:
         membership = membership.filter(role__in=roles)
@@ -75,6 +75,7 @@ def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Ass
             # One membership per user and organisation (a unique constraint).
             viewer_role=Subquery(membership.values("role")[:1]),
             viewer_invited=Exists(invited),
+            viewer_submitted_at=Subquery(invited.values("submitted_at")[:1]),
         )
         .filter(pk=assessment_id)
         .exclude(viewer_role=None)
@@ -241,6 +242,8 @@ def portfolio(user) -> QuerySet[Organisation]:
         current_level=Subquery(submitted.values("maturity_level")[:1]),
         current_date=Subquery(submitted.values("submitted_at")[:1]),
         current_bank=Subquery(submitted.values("bank__version")[:1]),
+        current_respondents=Subquery(submitted.values("respondent_count")[:1]),
+        current_agreement=Subquery(submitted.values("agreement")[:1]),
         previous_score=Subquery(submitted.values("overall_score")[1:2]),
         change=F("current_score") - F("previous_score"),
         top_area_id=Subquery(top_area.values("area_id")[:1]),

@@ -312,6 +312,8 @@ def _round_mail(assessment: Assessment, user, site_url: str, *, reminder: bool) 
         else _("Your answers for %(organisation)s's customer-orientation self-assessment")
     ) % {"organisation": assessment.organisation.name}
     email = user.email
+    if not email:
+        return  # an account made without an address; the lead's page shows it has none
     transaction.on_commit(
         lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
     )

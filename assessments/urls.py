@@ -19,7 +19,16 @@ urlpatterns = [
         views.assessment_start,
         name="assessment_start",
     ),
+    path("organisations/<id:organisation_id>/rounds/new/", views.round_start, name="round_start"),
     path("assessments/<id:assessment_id>/", views.assessment_answer, name="assessment_answer"),
+    path("assessments/<id:assessment_id>/round/", views.round_manage, name="round_manage"),
+    path(
+        "assessments/<id:assessment_id>/round/reminders/<id:response_id>/",
+        views.round_remind,
+        name="round_remind",
+    ),
+    path("assessments/<id:assessment_id>/round/agreed/", views.round_agree, name="round_agree"),
+    path("assessments/<id:assessment_id>/round/close/", views.round_close, name="round_close"),
     path(
         "assessments/<id:assessment_id>/report/",
         views.assessment_report,

@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
-from assessments.models import Answer, Assessment
+from assessments.models import AgreedAnswer, Answer, Assessment, Response
 from tests.conftest import all_choices, answer_inputs, client_for
 
-OBJECT_IDS = {"organisation_id", "assessment_id"}
+OBJECT_IDS = {"organisation_id", "assessment_id", "response_id"}
 
 
 def patterns_with_ids():
@@ -39,14 +39,27 @@ def test_the_walk_finds_the_app_s_object_urls():
         "assessment_chart",
         "progress",
         "progress_chart",
+        "round_start",
+        "round_manage",
+        "round_remind",
+        "round_agree",
+        "round_close",
     } <= names
 
 
 @pytest.fixture
-def acme_objects(bank, acme, alice, submitted):
+def acme_objects(bank, acme, alice, dave, submitted):
     from assessments import services
 
     draft = services.assessment_start(organisation=acme, user=alice)
+    open_round = services.round_start(
+        organisation=acme,
+        lead=alice,
+        members=[dave],
+        new_people=[services.NewPerson("Rosa", "Prieto", "rosa@example.org")],
+        anonymous=False,
+        site_url="http://testserver/",
+    )
     services.answers_save(assessment=draft, user=alice, answers=answer_inputs(bank, {1: "yes"}))
     client = Client()
     client.force_login(alice)
@@ -62,6 +75,8 @@ def acme_objects(bank, acme, alice, submitted):
         "organisation_id": acme.pk,
         "assessment_id": draft.pk,
         "submitted": submitted,
+        "round": open_round,
+        "response_id": open_round.responses.get(respondent=dave).pk,
         "kind": kind,
         "key": key,
     }
@@ -71,6 +86,8 @@ def snapshot():
     return (
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "overall_score")),
         list(Answer.objects.order_by("pk").values_list("pk", "choice", "note")),
+        list(Response.objects.order_by("pk").values_list("pk", "submitted_at", "reminded_at")),
+        list(AgreedAnswer.objects.order_by("pk").values_list("pk", "choice")),
     )
 
 
@@ -82,8 +99,8 @@ def named_urls_for(objects):
             kwargs["key"] = objects["progress_key"]
         yield name, reverse(name, kwargs=kwargs)
         if "assessment_id" in params:
-            submitted = {**kwargs, "assessment_id": objects["submitted"].pk}
-            yield name, reverse(name, kwargs=submitted)
+            for other in ("submitted", "round"):
+                yield name, reverse(name, kwargs={**kwargs, "assessment_id": objects[other].pk})
 
 
 def urls_for(objects):
@@ -140,3 +157,28 @@ def test_ids_too_large_for_the_database_are_404(client, alice, path):
 def test_comparing_an_id_too_large_for_the_database_is_404(client, charlie):
     response = client_for(client, charlie).get(f"/portfolio/compare/?org={HUGE}")
     assert response.status_code == 404
+
+
+# Where an invited respondent may go: answering the round and reading its report (which
+# says it is not ready while the round is open). Everything else in the walk is a 404.
+RESPONDENT_MAY = {("assessment_answer", "round"), ("assessment_report", "round")}
+
+
+def test_a_respondent_reaches_only_their_round_s_answer_page_and_report(client, bank, acme_objects):
+    from django.contrib.auth import get_user_model
+
+    rosa = get_user_model().objects.get(email="rosa@example.org")
+    before = snapshot()
+    client = client_for(client, rosa)
+    round_id = acme_objects["round"].pk
+    body = {"action": "save", "confirm": "on", "question": "1", "choice": "no"}
+    reached = set()
+    for name, url in named_urls_for(acme_objects):
+        which = "round" if f"/assessments/{round_id}/" in url else "other"
+        # A POST-only view answers a GET with 405 before looking anything up.
+        if client.get(url).status_code not in (404, 405):
+            reached.add((name, which))
+        if (name, which) not in RESPONDENT_MAY:
+            assert client.post(url, body).status_code in (404, 405), url
+    assert reached == RESPONDENT_MAY
+    assert snapshot() == before

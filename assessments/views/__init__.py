@@ -21,6 +21,13 @@ from assessments.views.portfolio import (
     progress,
     progress_chart,
 )
+from assessments.views.rounds import (
+    round_agree,
+    round_close,
+    round_manage,
+    round_remind,
+    round_start,
+)
 
 __all__ = [
     "assessment_answer",
@@ -42,4 +49,9 @@ __all__ = [
     "portfolio_csv",
     "progress",
     "progress_chart",
+    "round_agree",
+    "round_close",
+    "round_manage",
+    "round_remind",
+    "round_start",
 ]

@@ -20,6 +20,7 @@ from assessments.forms import AnswersForm
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
+ANSWERERS = [Membership.Role.MANAGER, Membership.Role.RESPONDENT]
 logger = logging.getLogger(__name__)
 
 
@@ -48,17 +49,43 @@ def assessment_start(request, organisation_id: int):
     return redirect("assessment_answer", assessment_id=assessment.pk)
 
 
+def _answerable(request, assessment_id: int):
+    """A plain assessment of a managed organisation, or a round the user is invited to."""
+    assessment = selectors.assessment_for_user(
+        request.user, assessment_id, roles=ANSWERERS, related=["started_by"]
+    )
+    if assessment.is_round:
+        if not assessment.viewer_invited:
+            raise Http404
+    elif assessment.viewer_role != Membership.Role.MANAGER:
+        raise Http404
+    return assessment
+
+
 @require_http_methods(["GET", "POST"])
 def assessment_answer(request, assessment_id: int):
-    assessment = selectors.assessment_for_user(request.user, assessment_id, roles=MANAGER)
+    assessment = _answerable(request, assessment_id)
     if assessment.is_submitted:
         if request.method == "GET":
             return redirect("assessment_report", assessment_id=assessment.pk)
-        messages.error(request, _("This assessment was submitted and can no longer be changed."))
+        if assessment.is_round:
+            messages.error(request, _("This round was closed: your answers were not saved."))
+        else:
+            messages.error(
+                request, _("This assessment was submitted and can no longer be changed.")
+            )
         context = {"assessment": assessment}
         return render(request, "assessments/answers_submitted.html", context, status=409)
 
     areas = selectors.bank_structure(assessment.bank)
+    if assessment.viewer_submitted_at is not None and assessment.is_round:
+        status = 200
+        if request.method == "POST":
+            messages.error(
+                request, _("You submitted your answers already; they can no longer change.")
+            )
+            status = 409
+        return _submitted_response(request, assessment, areas, status)
 
     if request.method == "GET":
         saved = selectors.saved_answer_values(assessment.pk, request.user)
@@ -83,6 +110,14 @@ def assessment_answer(request, assessment_id: int):
     except services.AssessmentError as error:
         messages.error(request, str(error))
         return _answer_page(request, assessment, areas, request.POST, form, status=409)
+    if submitting and assessment.is_round:
+        messages.success(
+            request,
+            _("Your answers were submitted. The report opens when the round is closed."),
+        )
+        if assessment.started_by_id == request.user.pk:
+            return redirect("round_manage", assessment_id=assessment.pk)
+        return redirect("assessment_answer", assessment_id=assessment.pk)
     if submitting:
         messages.success(request, _("Assessment submitted. Here is your report."))
         return redirect("assessment_report", assessment_id=assessment.pk)
@@ -105,6 +140,20 @@ def _answer_page(request, assessment, areas, values, form=None, missing=(), stat
         "missing": missing,
     }
     return render(request, "assessments/answer.html", context, status=status)
+
+
+def _submitted_response(request, assessment, areas, status):
+    """A round's respondent's own answers, read-only once submitted."""
+    answers = selectors.answers_of(assessment.pk, request.user)
+    context = {
+        "assessment": assessment,
+        "response": {"submitted_at": assessment.viewer_submitted_at},
+        "is_lead": assessment.started_by_id == request.user.pk,
+        "answers_by_area": [
+            (area, [(q, answers.get(q.pk)) for q in area.questions.all()]) for area in areas
+        ],
+    }
+    return render(request, "assessments/response_submitted.html", context, status=status)
 
 
 def _submitted_report(request, assessment_id: int):

@@ -109,7 +109,10 @@ def compare_chart(request, kind: str, key: str):
 
 
 def _progress(request, organisation_id: int):
-    membership = selectors.membership_for_user(request.user, organisation_id)
+    # A respondent sees only the rounds they answer, not the organisation's history.
+    membership = selectors.membership_for_user(
+        request.user, organisation_id, roles=[Membership.Role.MANAGER, Membership.Role.CONSULTANT]
+    )
     organisation = membership.organisation
     view = layout.progress_view(
         organisation, selectors.progress(organisation.pk), selectors.area_columns()
