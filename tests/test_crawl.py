@@ -36,6 +36,7 @@ QUERY_CEILINGS = {
     "compare": 8,  # test_views_portfolio
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio
+    "round_manage": 8,  # test_rounds
 }
 
 # A link that only changes the query string of the page it is on (a sort, a filter) counts
@@ -50,6 +51,8 @@ ROLES = {
     "manager": "ana",
     "manager with a draft": "luis",
     "consultant": "carmen",
+    "respondent of an open round": "nuria",
+    "respondent of a closed round": "sofia",
     "admin": "admin",
 }
 

@@ -450,3 +450,99 @@ def test_portfolio_and_progress_show_how_many_answered_and_their_agreement(
     assert re.search(r"3 personas.*?acuerdo 85\s*%", portfolio, re.S)
     progress = client.get(reverse("progress", args=[answered_round.organisation_id]))
     assert "3 personas" in progress.content.decode()
+
+
+def _in_threads(*targets):
+    from tests.test_services import _in_threads as run
+
+    return run(*targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_closes_at_the_same_time_close_the_round_once(bank, acme, alice, dave):
+    import threading
+
+    assessment = start_round(acme, alice, dave)
+    rosa = get_user_model().objects.get(email="rosa@example.org")
+    submit(assessment, alice, ALICE)
+    submit(assessment, dave, DAVE)
+    submit(assessment, rosa, ROSA)
+    barrier = threading.Barrier(2)
+
+    def close_it():
+        barrier.wait()
+        services.round_close(assessment=assessment, lead=alice)
+
+    errors = _in_threads(close_it, close_it)
+    assert len(errors) == 1 and isinstance(errors[0], services.AssessmentError)
+    assert "La ronda está cerrada" in str(errors[0])
+    assert AreaResult.objects.filter(assessment=assessment).count() == 6
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.respondent_count) == ("submitted", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_racing_the_close_is_either_counted_or_refused_whole(bank, acme, alice, dave):
+    import threading
+
+    assessment = start_round(acme, alice, dave)
+    rosa = get_user_model().objects.get(email="rosa@example.org")
+    submit(assessment, alice, ALICE)
+    services.answers_save(assessment=assessment, user=dave, answers=answer_inputs(bank, DAVE))
+    barrier = threading.Barrier(3)
+
+    def close_it():
+        barrier.wait()
+        services.round_close(assessment=assessment, lead=alice)
+
+    def dave_submits():
+        barrier.wait()
+        services.assessment_submit(assessment=assessment, user=dave)
+
+    def rosa_submits():
+        barrier.wait()
+        services.answers_submit(assessment=assessment, user=rosa, answers=answer_inputs(bank, ROSA))
+
+    errors = _in_threads(close_it, dave_submits, rosa_submits)
+    assert all(isinstance(e, services.AssessmentError) for e in errors), errors
+    assessment.refresh_from_db()
+    counted = Response.objects.filter(assessment=assessment).exclude(submitted_at=None)
+    # Whatever the order, the stored result counts exactly the responses submitted before
+    # the close, and a refused submission left no answers behind.
+    assert assessment.respondent_count == counted.count() == 3 - len(errors)
+    if not Response.objects.get(assessment=assessment, respondent=rosa).submitted_at:
+        assert not Answer.objects.filter(response__respondent=rosa).exists()
+
+
+def test_the_lead_s_page_makes_the_same_queries_for_two_people_or_eight(
+    client, bank, acme, alice, dave
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(people):
+        extra = [
+            make_user(f"p{people}-{n}", email=f"p{people}-{n}@example.org") for n in range(people)
+        ]
+        for user in extra:
+            Membership.objects.create(user=user, organisation=acme, role="respondent")
+        assessment = services.round_start(
+            organisation=acme,
+            lead=alice,
+            members=[dave, *extra],
+            new_people=[],
+            anonymous=False,
+            site_url="http://testserver/",
+        )
+        for user in [alice, dave, *extra]:
+            submit(assessment, user, DAVE if user.pk % 2 else ALICE)
+        signed_in = client_for(Client(), alice)
+        url = reverse("round_manage", args=[assessment.pk])
+        signed_in.get(url)  # the bank's structure is read once per worker
+        with CaptureQueriesContext(connection) as queries:
+            assert signed_in.get(url).status_code == 200
+        return len(queries)
+
+    # session, user, assessment, responses with their counts, submitted answers, agreed
+    # answers: however many people answer
+    assert (queries_for(0), queries_for(6)) == (6, 6)

@@ -15,6 +15,7 @@ from assessments.models import (
     Organisation,
     Question,
     QuestionBank,
+    Response,
 )
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
@@ -29,15 +30,42 @@ USERS = [
     ("jordi", "Jordi", "Puig", False),
     ("elena", "Elena", "Sanz", False),
     ("raul", "Raúl", "Ortega", False),
+    # Respondents: people who answer their organisation's rounds, and nothing else.
+    ("sofia", "Sofía", "Martín", False),
+    ("tomas", "Tomás", "Navarro", False),
+    ("irene", "Irene", "Castro", False),
+    ("hugo", "Hugo", "Romero", False),
+    ("lucia", "Lucía", "Herrera", False),
+    ("nuria", "Nuria", "Vidal", False),
+    ("pablo", "Pablo", "Soler", False),
 ]
 
 MANAGER, CONSULTANT = Membership.Role.MANAGER, Membership.Role.CONSULTANT
+RESPONDENT = Membership.Role.RESPONDENT
 
 # name, sector, size band, country, {username: role}
 ORGANISATIONS = [
-    ("Hotel Brisa del Mar", "Hostelería", "medium", "España", {"ana": MANAGER}),
-    ("Talleres Norte", "Industria", "small", "España", {"luis": MANAGER}),
-    ("Restaurante La Lonja", "Hostelería", "small", "España", {"marta": MANAGER}),
+    (
+        "Hotel Brisa del Mar",
+        "Hostelería",
+        "medium",
+        "España",
+        {"ana": MANAGER, "sofia": RESPONDENT, "tomas": RESPONDENT, "irene": RESPONDENT},
+    ),
+    (
+        "Talleres Norte",
+        "Industria",
+        "small",
+        "España",
+        {"luis": MANAGER, "nuria": RESPONDENT, "pablo": RESPONDENT},
+    ),
+    (
+        "Restaurante La Lonja",
+        "Hostelería",
+        "small",
+        "España",
+        {"marta": MANAGER, "hugo": RESPONDENT, "lucia": RESPONDENT},
+    ),
     ("Casa Rural El Olivo", "Hostelería", "micro", "España", {"marta": MANAGER}),
     ("Metalúrgica Ibérica", "Industria", "large", "España", {"jordi": MANAGER}),
     ("Plásticos del Sur", "Industria", "medium", "México", {"elena": MANAGER}),
@@ -125,6 +153,67 @@ HISTORY = {
 }
 DAYS_AGO = {1: [40], 2: [400, 40], 3: [700, 360, 25]}
 
+# Rounds with several respondents: organisation → lead, anonymous?, days ago it closed (None:
+# still open), and each person's answers (None: not started; a dict: saved, not submitted).
+# The hotel's four people see it differently: reception and the restaurant think the
+# director meets customers (1), maintenance never sees it; complaints reach some teams (4,
+# 19) and not others. Ana recorded what they agreed on question 1.
+ROUNDS = {
+    "Hotel Brisa del Mar": (
+        "ana",
+        False,
+        10,
+        {
+            "ana": "PPPNPNSPNSSPNPNPSPNP",
+            "sofia": "SNPPPNSPNSSPNPNNSPNP",
+            "tomas": "NNPNPNPNNSSNNPNPSPNP",
+            "irene": "SNPSPNSPNPSPNPNPSSSP",
+        },
+    ),
+    "Restaurante La Lonja": (
+        "marta",
+        True,
+        5,
+        {
+            "marta": "SSPSPPSPPSSSPSPPSPPP",
+            "hugo": "SNPSPPSPNSSNPSPPSPPN",
+            "lucia": "PSPSNPSPPSSSPSPNSPPP",
+        },
+    ),
+    "Talleres Norte": (
+        "luis",
+        False,
+        None,
+        {
+            "luis": "NPNPNNPNNPNPSNNNPNNP",
+            "pablo": {n: ("partly", "") for n in range(1, 9)},
+            "nuria": None,
+        },
+    ),
+}
+ROUND_NOTES = {
+    (
+        "Hotel Brisa del Mar",
+        "tomas",
+        1,
+    ): "En mantenimiento nunca hemos visto a dirección con un cliente.",
+    (
+        "Hotel Brisa del Mar",
+        "sofia",
+        1,
+    ): "La directora pasa por recepción cada mañana y habla con huéspedes.",
+    ("Hotel Brisa del Mar", "irene", 19): "En el restaurante anotamos cada queja en un cuaderno.",
+    ("Restaurante La Lonja", "hugo", 2): "En cocina no se habla de clientes en las reuniones.",
+}
+AGREED = {
+    "Hotel Brisa del Mar": (
+        1,
+        "partly",
+        "Acordado en la reunión del lunes: la directora habla con huéspedes, pero nadie "
+        "de dirección visita a las agencias ni a los clientes de empresa.",
+    ),
+}
+
 
 def _answers(pattern):
     if isinstance(pattern, dict):
@@ -156,6 +245,8 @@ class Command(BaseCommand):
                     draft=HALF_ANSWERED if name == "Talleres Norte" else None,
                 )
             self._invitations(users)
+            for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
+                self._round(name, users, lead, anonymous, closed_days_ago, people)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 services.bank_new_version(bank=QuestionBank.objects.get(version=1))
@@ -165,15 +256,24 @@ class Command(BaseCommand):
             "  admin   administrator: question bank v1 (published, frozen) and a draft v2 "
             "at /admin/"
         )
-        self.stdout.write("  ana     manager of Hotel Brisa del Mar (two reports to open)")
         self.stdout.write(
-            "  luis    manager of Talleres Norte (a report, and a half-answered draft)"
+            "  ana     manager of Hotel Brisa del Mar (two reports, and a closed round of four)"
+        )
+        self.stdout.write(
+            "  luis    manager of Talleres Norte (a report, a half-answered draft, and an open "
+            "round he leads)"
         )
         self.stdout.write(
             "  carmen  consultant following seven organisations in three sectors (portfolio, "
             "invitations)"
         )
-        self.stdout.write("  marta   manager of two restaurants/hotels, one with three assessments")
+        self.stdout.write(
+            "  marta   manager of two restaurants/hotels (three assessments, an anonymous round)"
+        )
+        self.stdout.write(
+            "  sofia   respondent in the hotel's closed round of four (report with disagreements)"
+        )
+        self.stdout.write("  nuria   respondent in Talleres Norte's open round, not answered yet")
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(
@@ -266,6 +366,61 @@ class Command(BaseCommand):
             services.answers_save(
                 assessment=assessment, user=manager, answers=_inputs(assessment, draft)
             )
+
+    def _round(self, name, users, lead_name, anonymous, closed_days_ago, people):
+        """A round made the way the pages make one, without sending its invitations."""
+        organisation = Organisation.objects.get(name=name)
+        if Assessment.objects.filter(organisation=organisation, is_round=True).exists():
+            return
+        lead = users[lead_name]
+        with set_actor(lead):
+            assessment = Assessment.objects.create(
+                organisation=organisation,
+                bank=services.selectors.current_bank(),
+                started_by=lead,
+                is_round=True,
+                anonymous=anonymous,
+            )
+            for username in people:
+                Response.objects.create(assessment=assessment, respondent=users[username])
+            for username, pattern in people.items():
+                if pattern is None:
+                    continue
+                answers = {
+                    number: (choice, ROUND_NOTES.get((name, username, number), note))
+                    for number, (choice, note) in _answers(pattern).items()
+                }
+                user = users[username]
+                if isinstance(pattern, dict):
+                    services.answers_save(
+                        assessment=assessment, user=user, answers=_inputs(assessment, answers)
+                    )
+                else:
+                    services.answers_submit(
+                        assessment=assessment, user=user, answers=_inputs(assessment, answers)
+                    )
+            if name in AGREED:
+                number, choice, note = AGREED[name]
+                services.agreed_answer_set(
+                    assessment=assessment,
+                    lead=lead,
+                    question_id=_question_id(assessment, number),
+                    choice=choice,
+                    note=note,
+                )
+            if closed_days_ago is not None:
+                services.round_close(assessment=assessment, lead=lead)
+                when = timezone.now() - timedelta(days=closed_days_ago)
+                Assessment.objects.filter(pk=assessment.pk).update(
+                    created_at=when - timedelta(days=6), submitted_at=when
+                )
+                Response.objects.filter(assessment=assessment).exclude(submitted_at=None).update(
+                    submitted_at=when - timedelta(days=1)
+                )
+
+
+def _question_id(assessment, number):
+    return Question.objects.get(area__bank_id=assessment.bank_id, number=number).pk
 
 
 def _inputs(assessment, answers_by_number):
