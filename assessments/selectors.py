@@ -301,16 +301,19 @@ def progress(organisation_id: int) -> list[Assessment]:
 
 
 def portfolio_answers(user):
-    """Every answer the portfolio's submitted assessments were scored with, as rows."""
+    """Every answer the portfolio's submitted assessments were scored with, as rows: in a
+    round, each submitted response's, named as its report names them at closing (no name
+    in an anonymous round)."""
     return (
         Answer.objects.filter(
             response__assessment__organisation__in=followed_organisations(user),
             response__assessment__status=Assessment.Status.SUBMITTED,
-            response__respondent=F("response__assessment__submitted_by"),
+            response__submitted_at__isnull=False,
         )
         .order_by(
             "response__assessment__organisation__name",
             "response__assessment_id",
+            "response_id",
             "question__area__order",
             "question__number",
         )
@@ -323,6 +326,7 @@ def portfolio_answers(user):
             "question__text_es",
             "choice",
             "note",
+            "response__label",
         )
     )
 

@@ -546,3 +546,21 @@ def test_the_lead_s_page_makes_the_same_queries_for_two_people_or_eight(
     # session, user, assessment, responses with their counts, submitted answers, agreed
     # answers: however many people answer
     assert (queries_for(0), queries_for(6)) == (6, 6)
+
+
+def test_the_portfolio_s_answers_csv_holds_every_submitted_response_of_a_round(
+    client, open_round, alice, dave, rosa, charlie
+):
+    submit(open_round, alice, ALICE)
+    submit(open_round, dave, DAVE)
+    services.answers_save(
+        assessment=open_round, user=rosa, answers=answer_inputs(open_round.bank, ROSA)
+    )
+    close(open_round, alice)
+    rows = read_csv(client_for(client, charlie).get(reverse("portfolio_answers_csv")))
+    assert rows[0][-1] == "persona"
+    by_person = {}
+    for row in rows[1:]:
+        by_person.setdefault(row[-1], []).append(row)
+    # Rosa never submitted: left out of the result, so out of the export too.
+    assert {name: len(answers) for name, answers in by_person.items()} == {"Alice": 20, "Dave": 20}

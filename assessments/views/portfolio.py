@@ -240,6 +240,7 @@ def portfolio_answers_csv(request):
         _("text"),
         _("answer"),
         _("note"),
+        _("respondent"),
     ]
     answers = selectors.portfolio_answers(request.user).iterator(chunk_size=2000)
     rows = (
@@ -252,8 +253,9 @@ def portfolio_answers_csv(request):
             text,
             choices.get(choice, ""),
             note,
+            respondent,
         ]
-        for name, submitted_at, version, code, number, text, choice, note in answers
+        for name, submitted_at, version, code, number, text, choice, note, respondent in answers
     )
     name = downloads.filename("answers", localdate().isoformat(), extension="csv")
     return downloads.streaming_csv_response(name, chain([header], rows))
