@@ -88,7 +88,9 @@ def test_a_manager_answers_saves_resumes_submits_and_reads_the_report(visit):
 def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
     tab = visit("ana")
     latest = (
-        Assessment.objects.filter(organisation__name="Hotel Brisa del Mar", status="submitted")
+        Assessment.objects.filter(
+            organisation__name="Hotel Brisa del Mar", status="submitted", is_round=False
+        )
         .order_by("-submitted_at")
         .first()
     )
@@ -126,7 +128,9 @@ def test_the_report_prints_on_a4_with_its_charts_and_without_navigation(visit):
 def test_submitting_with_questions_missing_says_which(visit):
     tab = visit("luis")
     page = tab.page
-    draft = Assessment.objects.get(status="draft", organisation__name="Talleres Norte")
+    draft = Assessment.objects.get(
+        status="draft", organisation__name="Talleres Norte", is_round=False
+    )
     tab.goto(f"/assessments/{draft.pk}/")
     assert tab.accessibility_violations() == []
     page.click("button[value=submit]")
@@ -142,7 +146,9 @@ def test_submitting_with_questions_missing_says_which(visit):
 def test_the_answer_page_works_with_the_keyboard_alone(visit):
     tab = visit("luis")
     page = tab.page
-    draft = Assessment.objects.get(status="draft", organisation__name="Talleres Norte")
+    draft = Assessment.objects.get(
+        status="draft", organisation__name="Talleres Norte", is_round=False
+    )
     q11 = Question.objects.get(area__bank=draft.bank, number=11)
     tab.goto(f"/assessments/{draft.pk}/")
 
@@ -187,7 +193,10 @@ def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
     page.click("tr:has-text('Restaurante La Lonja') >> text=Progreso")
     page.wait_for_selector("img[data-chart=lines]")
     tab.shot("progress")
-    assert page.locator("tbody tr").count() == 3
+    rows = page.locator("tbody tr")
+    assert rows.count() == 4  # three assessments, then the anonymous round of three
+    assert "respondieron 3 personas · acuerdo" in rows.nth(3).text_content()
+    assert "respondieron" not in rows.nth(2).text_content()
 
 
 def test_an_admin_edits_a_question_in_a_new_version_and_publishes_it(visit):
@@ -279,3 +288,99 @@ def test_a_consultant_sends_an_invitation_again_and_a_stranger_is_paused(visit):
     stranger.shot("paused")
     assert "15 minutos" in stranger.page.text_content("main")
     assert stranger.accessibility_violations() == []
+
+
+# The worked example of tests/test_rounds.py: q1 is agreed as "parcialmente", which moves
+# the first priority from Liderazgo to Medición.
+ROUND_ANSWERS = {
+    "ana": {4: "no", 5: "no"},
+    "sofia": {1: "no", 4: "partly"},
+    "marco": {1: "no", 2: "no", 4: "no"},
+}
+
+
+def answer_round(tab, assessment, person):
+    page = tab.page
+    tab.goto(f"/assessments/{assessment.pk}/")
+    assert "nadie ve tus respuestas" in page.text_content("main")
+    for number in range(1, 21):
+        answer(page, number, ROUND_ANSWERS[person].get(number, "yes"))
+    page.click("button[value=submit]")
+    page.wait_for_selector(".alert-success")
+    tab.shot("submitted")
+
+
+def test_a_round_of_three_people_ends_in_a_report_that_starts_with_their_disagreements(
+    visit, mailoutbox
+):
+    lead = visit("ana")
+    page = lead.page
+    hotel = Organisation.objects.get(name="Hotel Brisa del Mar")
+    page.click(f"[aria-labelledby=org-{hotel.pk}] >> text=Empezar una ronda con varias personas")
+    page.wait_for_selector("h1:has-text('Empezar una ronda')")
+    sofia = get_user_model().objects.get(username="sofia")
+    page.check(f"input[name=members][value='{sofia.pk}']")
+    page.fill("#id_new_people", "Marco Ruiz, marco@example.org")
+    lead.shot("round-form")
+    assert lead.accessibility_violations() == []
+    page.click("main button[type=submit]")
+    page.wait_for_selector("h1:has-text('Ronda con varias personas')")
+    lead.shot("round-started")
+    assessment = Assessment.objects.get(organisation=hotel, is_round=True, status="draft")
+
+    # Marco is new: his e-mail carries the link to choose a password, and no page shows it.
+    marco_mail = next(m for m in mailoutbox if m.to == ["marco@example.org"])
+    link = re.search(r"http://[^/\s]+(/accounts/reset/\S+)", marco_mail.body).group(1)
+    marco = visit()
+    marco.goto(link)
+    marco.page.wait_for_selector("#id_new_password1")
+    marco.page.fill("#id_new_password1", "una-clave-larga-2026")
+    marco.page.fill("#id_new_password2", "una-clave-larga-2026")
+    marco.page.click("main button[type=submit]")
+    marco.page.wait_for_load_state()
+    marco.goto("/accounts/login/")
+    marco.page.fill("#id_username", "marco@example.org")
+    marco.page.fill("#id_password", "una-clave-larga-2026")
+    marco.page.click("main button[type=submit]")
+    marco.page.wait_for_url(marco.base_url + "/")
+
+    colleague = visit("sofia")
+    for tab, person in ((lead, "ana"), (colleague, "sofia"), (marco, "marco")):
+        answer_round(tab, assessment, person)
+    # Sofía's answers are hers alone now, and read-only.
+    colleague.goto(f"/assessments/{assessment.pk}/")
+    assert colleague.page.locator("textarea").count() == 0
+    assert colleague.accessibility_violations() == []
+
+    lead.goto(f"/assessments/{assessment.pk}/round/")
+    disagreements = page.locator("[data-disagreement]").evaluate_all(
+        "items => items.map(item => item.dataset.disagreement)"
+    )
+    assert disagreements == ["1", "2", "5"]
+    assert lead.accessibility_violations() == []
+    q1 = Question.objects.get(area__bank__status="published", number=1)
+    page.select_option("#id_question", str(q1.pk))
+    page.select_option("#id_choice", "partly")
+    page.fill("#id_note", "Lo hablamos en la reunión del lunes")
+    page.click("text=Guardar la respuesta acordada")
+    page.wait_for_selector(".alert-success")
+    lead.shot("agreed")
+    page.check("#id_confirm")
+    assert "3 personas invitadas, 3 han enviado sus respuestas, 0 quedarán fuera" in (
+        page.text_content("label[for=id_confirm]")
+    )
+    page.click("main button:has-text('Cerrar la ronda')")
+    page.wait_for_url(re.compile(r".*/report/$"))
+    lead.shot("round-report")
+
+    debate = page.locator("section.report-debate")
+    assert "Para debatir" in debate.text_content()
+    assert (
+        "Lo hablamos en la reunión del lunes"
+        in debate.locator("[data-disagreement='1']").text_content()
+    )
+    assert "media de 3 personas" in page.text_content("#overall-title ~ [data-mean-of]")
+    first = page.get_attribute("#work-first-title ~ ol [data-area]", "data-area")
+    assert first == "MED" == AreaResult.objects.get(assessment=assessment, rank=1).area_code
+    assert len(wait_for_charts(page)) == 4  # the spread of answers among them
+    assert lead.accessibility_violations() == []
