@@ -13,6 +13,7 @@ from io import BytesIO
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from assessments.formatting import half_up
 
@@ -172,9 +173,18 @@ def _stacked_bars(spec: dict) -> bytes:
     axes.set_yticks(positions, labels)
     axes.set_xlabel(spec["xlabel"])
     axes.set_title(spec["title"], fontsize=11)
-    axes.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(spec["series"]), frameon=False
-    )
+    if spec.get("counts_people"):
+        # Counts of people: whole-number ticks. The chart is tall (a bar per question), so
+        # the legend goes at the figure's foot rather than a fraction of the axes below it.
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        figure.legend(loc="lower center", ncol=len(spec["series"]), frameon=False)
+    else:
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncol=len(spec["series"]),
+            frameon=False,
+        )
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 

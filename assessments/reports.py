@@ -403,7 +403,10 @@ def _charts(assessment, report: Report) -> list[ChartView]:
 
 def _spread_chart(report: Report, labels: dict[str, str]) -> ChartView:
     """How the respondents' answers spread over each question: where they disagree."""
-    items = [(q, answer) for _area, pairs in report.answers_by_area for q, answer in pairs]
+    items = sorted(
+        ((q, answer) for _area, pairs in report.answers_by_area for q, answer in pairs),
+        key=lambda item: item[0].number,
+    )
     disagreements = [q.number for q, _answer in report.round.disagreements]
     if disagreements:
         summary = _(
@@ -431,6 +434,7 @@ def _spread_chart(report: Report, labels: dict[str, str]) -> ChartView:
                 for c in CHOICES
             ],
             "xlabel": _("Number of people"),
+            "counts_people": True,
         },
         summary,
         [_("Question"), labels["yes"], labels["partly"], labels["no"], _("Value")],

@@ -105,6 +105,39 @@ def submitted_on(bank, organisation, user):
     return assessment
 
 
+def closed_round(organisation, lead, people: int):
+    """A round `people` answered (the lead among them), with an agreed answer, closed."""
+    respondents = []
+    for n in range(people - 1):
+        user = get_user_model().objects.create_user(f"bench-respondent-{n}")
+        Membership.objects.create(user=user, organisation=organisation, role="respondent")
+        respondents.append(user)
+    assessment = services.round_start(
+        organisation=organisation,
+        lead=lead,
+        members=respondents,
+        new_people=[],
+        anonymous=False,
+        site_url="http://127.0.0.1/",
+    )
+    questions = list(Question.objects.filter(area__bank=assessment.bank).order_by("number"))
+    for n, user in enumerate([lead, *respondents]):
+        services.answers_submit(
+            assessment=assessment,
+            user=user,
+            answers={
+                q.pk: services.AnswerInput(choice=PATTERN[(i + n) % len(PATTERN)], note="")
+                for i, q in enumerate(questions)
+            },
+        )
+    services.agreed_answer_set(
+        assessment=assessment, lead=lead, question_id=questions[0].pk, choice="partly", note=""
+    )
+    services.round_close(assessment=assessment, lead=lead)
+    assessment.refresh_from_db()
+    return assessment
+
+
 def make_data():
     manager = get_user_model().objects.create_user("bench")
     organisation = Organisation.objects.create(
@@ -114,6 +147,7 @@ def make_data():
     bank = QuestionBank.objects.get(version=1)
     report = submitted_on(bank, organisation, manager)
     big = submitted_on(larger_bank(3), organisation, manager)
+    round_of_ten = closed_round(organisation, manager, 10)
     draft = services.assessment_start(organisation=organisation, user=manager)
     half = Question.objects.filter(area__bank=bank).order_by("number")[:10]
     services.answers_save(
@@ -121,7 +155,7 @@ def make_data():
         user=manager,
         answers={q.pk: services.AnswerInput(choice="partly", note="") for q in half},
     )
-    return manager, report, big, draft
+    return manager, report, big, draft, round_of_ten
 
 
 def row(label: str, value, unit: str = "") -> None:
@@ -152,7 +186,7 @@ def chart_urls(client, report_url):
     return re.findall(r'src="(/assessments/\d+/charts/[^"]+\.svg)"', page)
 
 
-def in_process(manager, report, big, draft):
+def in_process(manager, report, big, draft, round_of_ten):
     client = Client()
     client.force_login(manager)
     report_url = reverse("assessment_report", args=[report.pk])
@@ -186,7 +220,11 @@ def in_process(manager, report, big, draft):
         row(chart.kind, median_ms(lambda c=chart: charts.draw(c.spec)), "ms")
 
     print("\nQueries per request:")
-    for label, assessment in (("20 questions", report), ("60 questions", big)):
+    for label, assessment in (
+        ("20 questions", report),
+        ("60 questions", big),
+        ("round of 10 people", round_of_ten),
+    ):
         url = reverse("assessment_report", args=[assessment.pk])
         caches["pages"].clear()
         with CaptureQueriesContext(connection) as first:
@@ -257,12 +295,18 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int):
                     submitted_by=manager,
                     overall_score=round(result.overall, 2),
                     maturity_level=result.level.value,
+                    respondent_count=1,
+                    invited_count=1,
                 )
             )
             plans.append((choices, result))
     assessments = Assessment.objects.bulk_create(assessments, batch_size=500)
     responses = Response.objects.bulk_create(
-        (Response(assessment=a, respondent=manager) for a in assessments), batch_size=500
+        (
+            Response(assessment=a, respondent=manager, submitted_at=a.submitted_at)
+            for a in assessments
+        ),
+        batch_size=500,
     )
     Answer.objects.bulk_create(
         (
@@ -368,22 +412,23 @@ def wrk(url: str, cookie: str) -> float:
     return float(line.split()[1])
 
 
-def over_http(client, report_url, answer_url):
+def over_http(client, report_url, answer_url, round_url):
     if not shutil.which("wrk"):
         print("\nwrk is not installed (apt-get install wrk): HTTP load skipped.")
         return
     with live.gunicorn({**os.environ, **ENV}, workers=2) as base:
         cookie = f"sessionid={client.cookies['sessionid'].value}"
-        for path in ("/healthz", answer_url, report_url):  # warm both workers
+        for path in ("/healthz", answer_url, report_url, round_url):  # warm both workers
             wrk(base + path, cookie)
         # Rounds alternate the pages so that a passing slowdown of this shared machine
-        # weighs on all three alike; each figure is the median of its rounds.
-        rates = {"trivial": [], "answer": [], "report": []}
+        # weighs on all of them alike; each figure is the median of its rounds.
+        rates = {"trivial": [], "answer": [], "report": [], "round": []}
         for _ in range(ROUNDS):
             rates["trivial"].append(wrk(base + "/healthz", cookie))
             rates["answer"].append(wrk(base + answer_url, cookie))
             rates["report"].append(wrk(base + report_url, cookie))
-        trivial, answer, report = (statistics.median(rates[k]) for k in rates)
+            rates["round"].append(wrk(base + round_url, cookie))
+        trivial, answer, report, round_report = (statistics.median(rates[k]) for k in rates)
         print(
             f"\nHTTP load: gunicorn, 2 workers; wrk -t2 -c8 -d{WRK_SECONDS}s on 127.0.0.1, "
             f"median of {ROUNDS} alternating rounds"
@@ -391,14 +436,19 @@ def over_http(client, report_url, answer_url):
         row("trivial view (/healthz)", trivial, "req/s")
         row("answer page", answer, f"req/s = {answer / trivial:.3f} of the trivial view")
         row("report page, cached", report, f"req/s = {report / trivial:.3f} of the trivial view")
+        row(
+            "report of a round of 10, cached",
+            round_report,
+            f"req/s = {round_report / trivial:.3f} of the trivial view",
+        )
 
 
 def main():
     print(f"Orientación benchmark · {os.cpu_count()} cores · data in {WORK}")
     reset_database()
-    manager, report, big, draft = make_data()
-    client, report_url, answer_url = in_process(manager, report, big, draft)
-    over_http(client, report_url, answer_url)
+    manager, report, big, draft, round_of_ten = make_data()
+    client, report_url, answer_url = in_process(manager, report, big, draft, round_of_ten)
+    over_http(client, report_url, answer_url, reverse("assessment_report", args=[round_of_ten.pk]))
     portfolio_figures()
     shutil.rmtree(WORK, ignore_errors=True)
 
