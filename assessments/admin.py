@@ -208,8 +208,17 @@ class OrganisationAdmin(admin.ModelAdmin):
 class AssessmentAdmin(admin.ModelAdmin):
     """Read-only: answers and results are changed only through the app's own rules."""
 
-    list_display = ["organisation", "bank", "status", "created_at", "overall_score"]
-    list_filter = ["status", "bank"]
+    list_display = [
+        "organisation",
+        "bank",
+        "status",
+        "created_at",
+        "overall_score",
+        "is_round",
+        "respondent_count",
+        "agreement",
+    ]
+    list_filter = ["status", "bank", "is_round", "anonymous"]
     list_select_related = ["organisation", "bank"]
 
     def has_add_permission(self, request):

@@ -92,6 +92,10 @@ class Report:
     def chart(self, kind: str) -> ChartView | None:
         return next((c for c in self.charts if c.kind == kind), None)
 
+    @property
+    def mean_note(self) -> str:
+        return mean_note(self)
+
 
 def page_cache_key(assessment, language: str) -> str:
     """Everything a submitted report shows that is not frozen with its answers."""

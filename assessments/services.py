@@ -211,9 +211,14 @@ def round_start(
             user.set_unusable_password()
             user.save()
             new_accounts.add(user.pk)
-        Membership.objects.get_or_create(
+        membership, _created = Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": Membership.Role.RESPONDENT}
         )
+        if membership.role == Membership.Role.CONSULTANT:
+            raise AssessmentError(
+                _("%(email)s follows this organisation as its consultant and cannot answer it.")
+                % {"email": email}
+            )
         invitees.append(user)
     invitees = [u for u in {u.pk: u for u in invitees}.values() if u.pk != lead.pk]
     if not invitees:

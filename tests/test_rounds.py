@@ -141,6 +141,21 @@ def test_the_start_form_cannot_invite_people_of_another_organisation(
     assert not Assessment.objects.exists()
 
 
+def test_the_organisation_s_consultant_cannot_be_invited_to_answer(
+    client, bank, acme, alice, charlie
+):
+    charlie.email = "charlie@example.org"
+    charlie.save()
+    response = client_for(client, alice).post(
+        reverse("round_start", args=[acme.pk]), {"new_people": "Charlie, charlie@example.org"}
+    )
+    assert response.status_code == 400
+    assert "charlie@example.org sigue a esta organización como consultor" in (
+        response.content.decode()
+    )
+    assert not Assessment.objects.exists()
+
+
 def test_each_respondent_answers_alone_and_sees_only_their_own_answers(
     client, open_round, alice, dave, rosa
 ):
@@ -341,6 +356,8 @@ def test_the_report_shows_what_to_talk_over_first(client, answered_round, alice,
     assert "Acordado" in q1_card and "Parcialmente" in q1_card
     assert "3 personas respondieron" in page
     assert "media de 3 personas" in page
+    # Each area's score in "work on these first" says it is a mean too.
+    assert re.search(r"puntuación 61\s*\(media de 3 personas\)", page)
     assert re.search(r'data-agreement-area="LID">.*?33 %', page, re.S)
     # Medición comes first once q1 is agreed.
     assert re.findall(r'work-first-area" data-area="(\w+)"', page)[0] == "MED"
@@ -356,8 +373,12 @@ def test_an_anonymous_round_shows_only_counts(
     submit(assessment, alice, ALICE)
     submit(assessment, dave, DAVE, notes={1: "comentario de Dave"})
     submit(assessment, rosa, ROSA)
-    close(assessment, alice)
     client = client_for(client, alice)
+    # While open, the lead sees where they disagree, and how many, never who.
+    lead_page = client.get(reverse("round_manage", args=[assessment.pk])).content.decode()
+    card = re.search(r'data-disagreement="1".*?</div></li>', lead_page, re.S).group(0)
+    assert "No: 2" in card and not re.search("Dave|Rosa|Alice", card)
+    close(assessment, alice)
     page = report_page(client, assessment)
     debate = page[page.index('id="debate-title"') : page.index('id="work-first-title"')]
     assert "Sí: 1" in debate
@@ -449,7 +470,9 @@ def test_portfolio_and_progress_show_how_many_answered_and_their_agreement(
     portfolio = client.get(reverse("portfolio")).content.decode()
     assert re.search(r"3 personas.*?acuerdo 85\s*%", portfolio, re.S)
     progress = client.get(reverse("progress", args=[answered_round.organisation_id]))
-    assert "3 personas" in progress.content.decode()
+    assert "respondieron 3 personas · acuerdo 85 %" in progress.content.decode()
+    compare = client.get(reverse("compare") + f"?org={answered_round.organisation_id}")
+    assert "respondieron 3 personas · acuerdo 85 %" in compare.content.decode()
 
 
 def _in_threads(*targets):

@@ -27,6 +27,13 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request):
     memberships = list(selectors.memberships_for_home(request.user))
+    for membership in memberships:
+        # A respondent sees only the rounds they are invited to.
+        membership.visible_assessments = [
+            a
+            for a in membership.organisation.assessments.all()
+            if membership.role != Membership.Role.RESPONDENT or a.invited
+        ]
     is_consultant = any(m.role == Membership.Role.CONSULTANT for m in memberships)
     return render(
         request,
