@@ -71,3 +71,18 @@ def score_round(
         area_rows, question_rows, combined.values, thresholds, said_no=combined.said_no
     )
     return result, combined
+
+
+def submitted_values(
+    assessment, areas: Sequence, responses: Sequence[Mapping], agreed_by_question_id: Mapping
+) -> tuple[dict[int, float], frozenset[int]]:
+    """Question number → the value the stored result was scored with, and the questions
+    somebody answered "no" in a round (never quick wins): what a what-if starts from."""
+    if not assessment.is_round:
+        return answer_values(areas, responses[0] if responses else {}), frozenset()
+    numbers = {question.pk: question.number for area in areas for question in area.questions.all()}
+    combined = scoring.combine(
+        [choices_by_number(areas, answers) for answers in responses],
+        {numbers[qid]: choice for qid, choice in agreed_by_question_id.items() if qid in numbers},
+    )
+    return combined.values, combined.said_no

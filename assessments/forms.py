@@ -10,7 +10,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Answer, Organisation
+from assessments.models import ID_PATTERN, Action, Answer, Organisation
+from assessments.plan import TARGET_VALUES
 from assessments.services import AnswerInput, NewPerson
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
@@ -320,3 +321,90 @@ class RoundCloseForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick the box to confirm that the round closes now.")},
     )
+
+
+class WhatIfForm(forms.Form):
+    """One optional field per open question of a submitted assessment (`q<number>`): the
+    answer to imagine. "parcialmente" is offered only where it would raise the value."""
+
+    def __init__(self, *args, areas, values, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_questions = []
+        for area in areas:
+            for question in area.questions.all():
+                value = values.get(question.number, 1.0)
+                if value >= 1:
+                    continue
+                choices = [("", _("as it is")), ("yes", _("Yes"))]
+                if value < 0.5:
+                    choices.append(("partly", _("Partly")))
+                self.fields[f"q{question.number}"] = forms.ChoiceField(
+                    label=f"{question.number}. {question.text}", choices=choices, required=False
+                )
+                self.open_questions.append((area, question, value))
+
+    def marks(self) -> dict[int, float]:
+        """Question number → imagined value, for the valid marks."""
+        return {
+            int(name[1:]): TARGET_VALUES[choice]
+            for name, choice in self.cleaned_data.items()
+            if choice
+        }
+
+
+class ActionForm(forms.ModelForm):
+    """An action of the plan. `version` is the one the form was opened at: a save from an
+    older version is refused (see services.action_save)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=get_user_model().objects.none(), required=False
+    )
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Action
+        fields = ["title", "owner", "owner_name", "due_date", "target", "status", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "owner_name": _("Someone without an account, if the owner is not in the list."),
+        }
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+        if self.instance.pk is None:
+            self.fields["version"].initial = 0
+        else:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+
+class PlanFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Action.Status.choices, empty_label=_("All statuses")
+    )
+    owner = django_filters.ChoiceFilter(
+        label=_("Owner"), method="filter_owner", empty_label=_("Everyone")
+    )
+
+    class Meta:
+        model = Action
+        fields = ["status"]
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["owner"].extra["choices"] = list(owners)
+
+    def filter_owner(self, queryset, name, value):
+        """An account id ("u12") or a free-text owner's name ("n:Marta")."""
+        if value.startswith("u"):
+            return queryset.filter(owner_id=value[1:])
+        return queryset.filter(owner=None, owner_name=value.removeprefix("n:"))

@@ -519,3 +519,86 @@ class Invitation(models.Model):
     @staticmethod
     def hash_of(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ActionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at=None)
+
+
+class Action(models.Model):
+    """One step of an organisation's action plan: closing one question of a submitted
+    assessment, by someone, by a date.
+
+    `version` rises with every save; a save that was started from an older version is
+    refused, so two people editing the same action never silently overwrite each other.
+    A deleted action keeps its row (`deleted_at`) and can be restored for 30 days.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DISCARDED = "discarded", _("Discarded")
+
+    class Target(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("Partly")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="actions")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    owner_name = models.CharField(_("owner (name)"), max_length=150, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    target = models.CharField(
+        _("target answer"), max_length=6, choices=Target.choices, default=Target.YES
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    note = models.TextField(_("note"), blank=True, max_length=settings.ANSWER_NOTE_MAX_LENGTH)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "in_progress", "done", "discarded"]),
+                name="action_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(target__in=["yes", "partly"]), name="action_target_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "deleted_at", "status"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner is not None:
+            return self.owner.get_full_name() or self.owner.get_username()
+        return self.owner_name

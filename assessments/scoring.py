@@ -240,3 +240,16 @@ def area_agreement(
         agreed = sum(1 for n in numbers if n not in disagreements)
         agreement[area.code] = 100 * agreed / len(numbers) if numbers else 100.0
     return agreement
+
+
+def what_if(
+    areas: Iterable[AreaRow],
+    questions: Iterable[QuestionRow],
+    values: Mapping[int, float],
+    thresholds: tuple[int, int, int],
+    marks: Mapping[int, float],
+    said_no: Collection[int] = (),
+) -> Result:
+    """The result if each marked question (number → value) had been answered so; every
+    other value stays. The same rules as `score`, so nothing marked gives the result."""
+    return score(areas, questions, {**values, **marks}, thresholds, said_no=said_no)

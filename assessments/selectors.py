@@ -4,6 +4,7 @@ from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, Query
 from django.http import Http404
 
 from assessments.models import (
+    Action,
     AgreedAnswer,
     Answer,
     Area,
@@ -60,7 +61,9 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
     return membership
 
 
-def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Assessment:
+def assessment_for_user(
+    user, assessment_id: int, roles=None, related=(), annotations=None
+) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
     A respondent reaches only the rounds they are invited to. `related` names further
     relations the page shows (fetched in the same query); `viewer_role`, `viewer_invited`
@@ -76,6 +79,7 @@ def assessment_for_user(user, assessment_id: int, roles=None, related=()) -> Ass
             viewer_role=Subquery(membership.values("role")[:1]),
             viewer_invited=Exists(invited),
             viewer_submitted_at=Subquery(invited.values("submitted_at")[:1]),
+            **(annotations or {}),
         )
         .filter(pk=assessment_id)
         .exclude(viewer_role=None)
@@ -215,6 +219,24 @@ def report_inputs(
     )
 
 
+def scored_values(assessment: Assessment) -> tuple[list[Area], dict[int, float], frozenset]:
+    """A submitted assessment's areas and the values its result was scored with. Both
+    never change once submitted, so each worker's page cache keeps the values."""
+    from django.core.cache import caches
+
+    from assessments.assessment_scoring import submitted_values
+
+    areas = bank_structure(assessment.bank)
+    key = f"values:{assessment.pk}:{assessment.submitted_at.isoformat()}"
+    stored = caches["pages"].get(key)
+    if stored is None:
+        responses = list(submitted_answers(assessment.pk).values())
+        agreed = {qid: a.choice for qid, a in agreed_answers(assessment.pk).items()}
+        stored = submitted_values(assessment, areas, responses, agreed)
+        caches["pages"].set(key, stored)
+    return areas, *stored
+
+
 # Consultants' portfolio. Every figure below is computed by the database, so a page's
 # query count is the same for 5 organisations or 500.
 
@@ -231,12 +253,40 @@ def _submitted_of(organisation_ref) -> QuerySet[Assessment]:
     ).order_by("-submitted_at", "-pk")
 
 
+def _action_count(organisation_ref, **conditions):
+    """How many open actions (pending or in progress) an organisation's plan holds."""
+    from django.db.models import IntegerField
+    from django.db.models.functions import Coalesce
+
+    actions = (
+        Action.objects.live()
+        .filter(organisation=organisation_ref, status__in=["pending", "in_progress"], **conditions)
+        .order_by()
+        .values("organisation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(actions, output_field=IntegerField()), 0)
+
+
+def plan_counts(organisation_ref, today) -> dict:
+    """Annotations: the open and the overdue actions of the organisation's plan."""
+    return {
+        "open_actions": _action_count(organisation_ref),
+        "overdue_actions": _action_count(organisation_ref, due_date__lt=today),
+    }
+
+
 def portfolio(user) -> QuerySet[Organisation]:
     """Followed organisations with their current result (latest submitted assessment),
-    the change since the one before, and the current top-priority area."""
+    the change since the one before, the current top-priority area, and their plan's
+    open and overdue actions."""
+    from django.utils import timezone
+
     submitted = _submitted_of(OuterRef("pk"))
     top_area = AreaResult.objects.filter(assessment=OuterRef("current_id"), rank=1)
     return followed_organisations(user).annotate(
+        **plan_counts(OuterRef("pk"), timezone.localdate()),
         current_id=Subquery(submitted.values("pk")[:1]),
         current_score=Subquery(submitted.values("overall_score")[:1]),
         current_level=Subquery(submitted.values("maturity_level")[:1]),
@@ -361,3 +411,131 @@ def invitation_for_invitee(user, secret: str):
     if invitation is None:
         raise Http404
     return invitation
+
+
+# The action plan.
+
+
+def plan_owners(organisation_id: int) -> QuerySet:
+    """Who can own an action: the organisation's people (managers and respondents)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id=organisation_id,
+            memberships__role__in=[Membership.Role.MANAGER, Membership.Role.RESPONDENT],
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def plan_free_text_owners(organisation_id: int) -> list[str]:
+    return list(
+        Action.objects.live()
+        .filter(organisation_id=organisation_id, owner=None)
+        .exclude(owner_name="")
+        .order_by("owner_name")
+        .values_list("owner_name", flat=True)
+        .distinct()
+    )
+
+
+def plan_actions(organisation_id: int) -> QuerySet[Action]:
+    """The organisation's live actions with what the plan page shows of each."""
+    return (
+        Action.objects.live()
+        .filter(organisation_id=organisation_id)
+        .select_related("question__area", "owner")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+def recently_deleted_actions(organisation_id: int, window) -> list[Action]:
+    from django.utils import timezone
+
+    return list(
+        Action.objects.filter(
+            organisation_id=organisation_id, deleted_at__gte=timezone.now() - window
+        )
+        .select_related("question")
+        .order_by("-deleted_at")
+    )
+
+
+def latest_submitted(organisation_id: int) -> Assessment | None:
+    return _submitted_of(organisation_id).select_related("bank").first()
+
+
+def action_for_manager(user, action_id: int) -> Action:
+    """An action of an organisation the user manages, or 404."""
+    action = (
+        Action.objects.filter(
+            pk=action_id,
+            organisation__memberships__user=user,
+            organisation__memberships__role=Membership.Role.MANAGER,
+        )
+        .select_related("organisation", "assessment", "question__area", "owner")
+        .first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def _previous_submitted(assessment_ref, organisation_ref, submitted_at_ref) -> QuerySet:
+    return (
+        Assessment.objects.filter(
+            organisation=organisation_ref,
+            status=Assessment.Status.SUBMITTED,
+            submitted_at__lt=submitted_at_ref,
+        )
+        .exclude(pk=assessment_ref)
+        .order_by("-submitted_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
+# For `assessment_for_user(annotations=...)`: whether the organisation's assessment before
+# this one has a plan, so a report without one spends no query on it.
+HAS_PREVIOUS_PLAN = {
+    "has_previous_plan": Exists(
+        Action.objects.live().filter(
+            assessment=Subquery(
+                _previous_submitted(
+                    OuterRef(OuterRef("pk")),
+                    OuterRef(OuterRef("organisation")),
+                    OuterRef(OuterRef("submitted_at")),
+                )
+            )
+        )
+    )
+}
+
+
+def previous_plan(assessment: Assessment) -> list[Action]:
+    """The live actions of the organisation's assessment submitted before this one."""
+    previous = _previous_submitted(
+        assessment.pk, assessment.organisation_id, assessment.submitted_at
+    )
+    return list(
+        Action.objects.live()
+        .filter(assessment=Subquery(previous))
+        .select_related("question__area", "owner", "assessment__bank")
+        .order_by("question__area__order", "question__number", "pk")
+    )
+
+
+def plan_summary(organisation_id: int) -> dict:
+    """The organisation's open and overdue actions, in one query."""
+    from django.utils import timezone
+
+    open_ = Q(status__in=["pending", "in_progress"])
+    return (
+        Action.objects.live()
+        .filter(organisation_id=organisation_id)
+        .aggregate(
+            open_actions=Count("pk", filter=open_),
+            overdue_actions=Count("pk", filter=open_ & Q(due_date__lt=timezone.localdate())),
+        )
+    )

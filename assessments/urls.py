@@ -44,6 +44,23 @@ urlpatterns = [
         views.assessment_chart,
         name="assessment_chart",
     ),
+    path("assessments/<id:assessment_id>/what-if/", views.what_if, name="what_if"),
+    path(
+        "assessments/<id:assessment_id>/what-if/chart/<slug:key>.svg",
+        views.what_if_chart,
+        name="what_if_chart",
+    ),
+    path(
+        "assessments/<id:assessment_id>/questions/<id:question_id>/plan/",
+        views.action_add,
+        name="action_add",
+    ),
+    path("organisations/<id:organisation_id>/plan/", views.plan_page, name="plan"),
+    path("organisations/<id:organisation_id>/plan.csv", views.plan_csv, name="plan_csv"),
+    path("organisations/<id:organisation_id>/plan.ics", views.plan_ics, name="plan_ics"),
+    path("plan/actions/<id:action_id>/", views.action_edit, name="action_edit"),
+    path("plan/actions/<id:action_id>/delete/", views.action_delete, name="action_delete"),
+    path("plan/actions/<id:action_id>/restore/", views.action_restore, name="action_restore"),
     path("portfolio/", views.portfolio, name="portfolio"),
     path("portfolio/compare/", views.compare, name="compare"),
     path(

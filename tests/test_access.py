@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
-from assessments.models import AgreedAnswer, Answer, Assessment, Response
+from assessments.models import Action, AgreedAnswer, Answer, Assessment, Question, Response
 from tests.conftest import all_choices, answer_inputs, client_for
 
-OBJECT_IDS = {"organisation_id", "assessment_id", "response_id"}
+OBJECT_IDS = {"organisation_id", "assessment_id", "response_id", "question_id", "action_id"}
 
 
 def patterns_with_ids():
@@ -44,6 +44,15 @@ def test_the_walk_finds_the_app_s_object_urls():
         "round_remind",
         "round_agree",
         "round_close",
+        "what_if",
+        "what_if_chart",
+        "action_add",
+        "plan",
+        "plan_csv",
+        "plan_ics",
+        "action_edit",
+        "action_delete",
+        "action_restore",
     } <= names
 
 
@@ -69,6 +78,16 @@ def acme_objects(bank, acme, alice, dave, submitted):
     ).group(1)
     kind, key = chart_url.removesuffix(".svg").split("/")[-2:]
     progress_page = client.get(reverse("progress", args=[acme.pk])).content.decode()
+    question = Question.objects.get(area__bank=bank, number=1)
+    action, deleted = (
+        services.action_create(
+            assessment=submitted, question=question, user=alice, values={"title": title}
+        )
+        for title in ("Visitar clientes", "Borrada")
+    )
+    services.action_delete(action=deleted, user=alice)
+    what_if_page = client.get(reverse("what_if", args=[submitted.pk])).content.decode()
+    what_if_key = re.search(r"/what-if/chart/([0-9a-f]+)\.svg", what_if_page).group(1)
     progress_key = re.search(r"/progress/chart/([0-9a-f]+)\.svg", progress_page).group(1)
     return {
         "progress_key": progress_key,
@@ -77,6 +96,11 @@ def acme_objects(bank, acme, alice, dave, submitted):
         "submitted": submitted,
         "round": open_round,
         "response_id": open_round.responses.get(respondent=dave).pk,
+        # Question 1 was answered "no" in the submitted assessment: it can be planned.
+        "question_id": question.pk,
+        "action_id": action.pk,
+        "deleted_action_id": deleted.pk,
+        "what_if_key": what_if_key,
         "kind": kind,
         "key": key,
     }
@@ -88,6 +112,7 @@ def snapshot():
         list(Answer.objects.order_by("pk").values_list("pk", "choice", "note")),
         list(Response.objects.order_by("pk").values_list("pk", "submitted_at", "reminded_at")),
         list(AgreedAnswer.objects.order_by("pk").values_list("pk", "choice")),
+        list(Action.objects.order_by("pk").values_list("pk", "version", "status", "deleted_at")),
     )
 
 
@@ -97,6 +122,10 @@ def named_urls_for(objects):
         kwargs = {param: objects[param] for param in params}
         if name == "progress_chart":
             kwargs["key"] = objects["progress_key"]
+        if name == "what_if_chart":
+            kwargs["key"] = objects["what_if_key"]
+        if name == "action_restore":
+            kwargs["action_id"] = objects["deleted_action_id"]
         yield name, reverse(name, kwargs=kwargs)
         if "assessment_id" in params:
             for other in ("submitted", "round"):

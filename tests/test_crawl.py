@@ -37,12 +37,18 @@ QUERY_CEILINGS = {
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio
     "round_manage": 8,  # test_rounds
+    "what_if": 8,  # test_plan
+    "plan": 12,  # test_plan
 }
 
 # A link that only changes the query string of the page it is on (a sort, a filter) counts
 # one hop; two hops reach "sort by a column, then reverse it" and "filter, then sort"
 # without walking every combination of the admin's sortable columns.
 MAX_QUERY_HOPS = 2
+# The what-if's form has a choice per open question: each choice alone is one hop, and
+# combinations of marks are the what-if tests' business (a second hop would visit every
+# pair, some 400 pages per report).
+QUERY_HOPS_BY_ROUTE = {"what_if": 1}
 # Far above what the demo renders; reaching it means the crawl no longer converges.
 MAX_PAGES = 3000
 
@@ -216,7 +222,7 @@ class Crawler:
             hops = page.query_hops + 1
         else:
             hops = 1 if parts.query else 0
-        if hops > MAX_QUERY_HOPS:
+        if hops > QUERY_HOPS_BY_ROUTE.get(_route(parts.path), MAX_QUERY_HOPS):
             return
         key = _normalised(absolute)
         if key in self.seen:

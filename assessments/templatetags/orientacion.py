@@ -25,3 +25,9 @@ def number(value, places=0) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def get_field(form, number):
+    """The bound field of question `number` in a WhatIfForm."""
+    return form[f"q{number}"]

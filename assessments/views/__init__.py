@@ -9,6 +9,17 @@ from assessments.views.assessments import (
     invitation_accept,
     server_error,
 )
+from assessments.views.plan import (
+    action_add,
+    action_delete,
+    action_edit,
+    action_restore,
+    plan_csv,
+    plan_ics,
+    plan_page,
+    what_if,
+    what_if_chart,
+)
 from assessments.views.portfolio import (
     client_add,
     compare,
@@ -30,6 +41,15 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "action_add",
+    "action_delete",
+    "action_edit",
+    "action_restore",
+    "plan_csv",
+    "plan_ics",
+    "plan_page",
+    "what_if",
+    "what_if_chart",
     "assessment_answer",
     "assessment_chart",
     "assessment_csv",

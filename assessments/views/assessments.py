@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import answer_page, downloads, reports, selectors, services
+from assessments import answer_page, downloads, plan, reports, selectors, services
 from assessments.forms import AnswersForm
 from assessments.models import Membership
 
@@ -182,12 +182,12 @@ def _rendered_report(request, assessment) -> dict:
     if page is None:
         inputs = selectors.report_inputs(assessment)
         report = reports.build_report(assessment, *inputs)
-        html = render_to_string(
-            "assessments/_report_body.html",
-            {"assessment": assessment, "report": report},
-            request=request,
-        )
-        page = {"html": html, "charts": {c.kind: (c.key, c.spec) for c in report.charts}}
+        context = {"assessment": assessment, "report": report}
+        page = {
+            part: render_to_string(f"assessments/_report_{part}.html", context, request=request)
+            for part in ("head", "rest")
+        }
+        page["charts"] = {c.kind: (c.key, c.spec) for c in report.charts}
         caches["pages"].set(key, page)
     return page
 
@@ -195,13 +195,35 @@ def _rendered_report(request, assessment) -> dict:
 @require_GET
 def assessment_report(request, assessment_id: int):
     assessment = selectors.assessment_for_user(
-        request.user, assessment_id, related=["submitted_by"]
+        request.user,
+        assessment_id,
+        related=["submitted_by"],
+        annotations=selectors.HAS_PREVIOUS_PLAN,
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
-    # Our own autoescaped template's output, kept in the cache as plain text.
-    body = mark_safe(_rendered_report(request, assessment)["html"])  # noqa: S308
-    return render(request, "assessments/report.html", {"assessment": assessment, "body": body})
+    page = _rendered_report(request, assessment)
+    team = assessment.viewer_role in (Membership.Role.MANAGER, Membership.Role.CONSULTANT)
+    context = {
+        "assessment": assessment,
+        # Our own autoescaped templates' output, kept in the cache as plain text.
+        "head": mark_safe(page["head"]),  # noqa: S308
+        "rest": mark_safe(page["rest"]),  # noqa: S308
+        # What changes after submission is drawn afresh: the way to the what-if and the
+        # plan, and how the previous plan's actions fared in this assessment.
+        "team": team,
+        "verdicts": _previous_plan_verdicts(assessment) if team else [],
+    }
+    return render(request, "assessments/report.html", context)
+
+
+def _previous_plan_verdicts(assessment):
+    if not assessment.has_previous_plan:
+        return []
+    actions = selectors.previous_plan(assessment)
+    _areas, before, _said_no = selectors.scored_values(actions[0].assessment)
+    _areas, after, _said_no = selectors.scored_values(assessment)
+    return plan.judge(actions, before, after)
 
 
 @require_GET

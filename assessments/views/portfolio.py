@@ -123,9 +123,12 @@ def _progress(request, organisation_id: int):
 @require_GET
 def progress(request, organisation_id: int):
     organisation, view = _progress(request, organisation_id)
-    return render(
-        request, "assessments/progress.html", {"organisation": organisation, "progress": view}
-    )
+    context = {
+        "organisation": organisation,
+        "progress": view,
+        "plan": selectors.plan_summary(organisation.pk),
+    }
+    return render(request, "assessments/progress.html", context)
 
 
 @require_GET
