@@ -227,14 +227,24 @@ def scored_values(assessment: Assessment) -> tuple[list[Area], dict[int, float],
     from assessments.assessment_scoring import submitted_values
 
     areas = bank_structure(assessment.bank)
-    key = f"values:{assessment.pk}:{assessment.submitted_at.isoformat()}"
-    stored = caches["pages"].get(key)
+    stored = caches["pages"].get(_values_key(assessment))
     if stored is None:
         responses = list(submitted_answers(assessment.pk).values())
         agreed = {qid: a.choice for qid, a in agreed_answers(assessment.pk).items()}
-        stored = submitted_values(assessment, areas, responses, agreed)
-        caches["pages"].set(key, stored)
+        stored = remember_values(assessment, submitted_values(assessment, areas, responses, agreed))
     return areas, *stored
+
+
+def _values_key(assessment: Assessment) -> str:
+    return f"values:{assessment.pk}:{assessment.submitted_at.isoformat()}"
+
+
+def remember_values(assessment: Assessment, values):
+    """Keep what `scored_values` returns when the report has just read it anyway."""
+    from django.core.cache import caches
+
+    caches["pages"].set(_values_key(assessment), values)
+    return values
 
 
 # Consultants' portfolio. Every figure below is computed by the database, so a page's

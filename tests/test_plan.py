@@ -436,3 +436,22 @@ def test_the_plan_page_makes_the_same_queries_for_one_action_or_seven(client, ex
             values={"title": f"Otra {number}", "owner": dave if number % 2 else None},
         )
     assert queries() == one
+
+
+def test_a_report_after_a_plan_reads_it_in_fixed_queries(client, example, alice, dave):
+    from django.core.cache import caches
+
+    plan_of(example, alice, dave)
+    later = submit_new(example.organisation, alice, dict(LEADERSHIP_HALF_MEASUREMENT_NONE))
+    client = client_for(client, alice)
+    url = reverse("assessment_report", args=[later.pk])
+    client.get(url)
+    caches["pages"].clear()
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    # First view: session, user, assessment, the report's areas, questions, answers and
+    # agreed answers; the previous plan's actions, and the previous assessment's answers
+    # and agreed answers. Then only what can change: the previous plan's actions.
+    assert (len(first), len(again)) == (10, 4)

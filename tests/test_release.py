@@ -13,7 +13,7 @@ def test_a_template_edit_makes_a_new_release(tmp_path, monkeypatch):
     monkeypatch.delenv("RELEASE", raising=False)
     before = project_settings._release()
     assert project_settings._release() == before  # the same files, the same release
-    report = tmp_path / "templates" / "assessments" / "_report_body.html"
+    report = tmp_path / "templates" / "assessments" / "_report_head.html"
     report.write_text(report.read_text().replace("<h1", "<h1 data-edited", 1))
     assert project_settings._release() != before
 

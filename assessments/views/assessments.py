@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import answer_page, downloads, plan, reports, selectors, services
+from assessments.assessment_scoring import submitted_values
 from assessments.forms import AnswersForm
 from assessments.models import Membership
 
@@ -182,6 +183,13 @@ def _rendered_report(request, assessment) -> dict:
     if page is None:
         inputs = selectors.report_inputs(assessment)
         report = reports.build_report(assessment, *inputs)
+        areas, responses, agreed = inputs
+        selectors.remember_values(
+            assessment,
+            submitted_values(
+                assessment, areas, responses, {qid: a.choice for qid, a in agreed.items()}
+            ),
+        )
         context = {"assessment": assessment, "report": report}
         page = {
             part: render_to_string(f"assessments/_report_{part}.html", context, request=request)

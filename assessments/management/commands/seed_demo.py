@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import (
+    Action,
     Assessment,
     Invitation,
     Membership,
@@ -247,6 +248,7 @@ class Command(BaseCommand):
             self._invitations(users)
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
+            self._plans(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 services.bank_new_version(bank=QuestionBank.objects.get(version=1))
@@ -274,6 +276,10 @@ class Command(BaseCommand):
             "  sofia   respondent in the hotel's closed round of four (report with disagreements)"
         )
         self.stdout.write("  nuria   respondent in Talleres Norte's open round, not answered yet")
+        self.stdout.write(
+            "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
+            "judged"
+        )
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(
@@ -416,6 +422,42 @@ class Command(BaseCommand):
                 )
                 Response.objects.filter(assessment=assessment).exclude(submitted_at=None).update(
                     submitted_at=when - timedelta(days=1)
+                )
+
+    def _plans(self, users):
+        """Metalúrgica Ibérica's plans. After the first assessment: question 1 (done; the
+        next assessment answers it better), 9 (done, but still "no") and 7 (in progress).
+        After the latest: an overdue survey, a course in progress and a pending task for an
+        outside firm."""
+        organisation = Organisation.objects.get(name="Metalúrgica Ibérica")
+        if Action.objects.filter(organisation=organisation).exists():
+            return
+        first, latest = Assessment.objects.filter(
+            organisation=organisation, status=Assessment.Status.SUBMITTED
+        ).order_by("submitted_at")
+        jordi = users["jordi"]
+        today = timezone.localdate()
+        with set_actor(jordi):
+            for assessment, number, values in (
+                (first, 1, {"status": "done", "owner": jordi, "days": -330}),
+                (first, 9, {"status": "done", "owner_name": "Recursos Humanos", "days": -300}),
+                (first, 7, {"status": "in_progress", "owner": jordi, "days": -200}),
+                (latest, 9, {"status": "pending", "owner_name": "Recursos Humanos", "days": -10}),
+                (latest, 14, {"status": "in_progress", "owner": jordi, "days": 30}),
+                (latest, 18, {"status": "pending", "owner_name": "Consultora Norte", "days": 60}),
+            ):
+                question = Question.objects.get(area__bank_id=assessment.bank_id, number=number)
+                days = values.pop("days")
+                services.action_create(
+                    assessment=assessment,
+                    question=question,
+                    user=jordi,
+                    values={
+                        "title": question.recommendation_es[:300],
+                        "target": "yes",
+                        "due_date": today + timedelta(days=days),
+                        **values,
+                    },
                 )
 
 
