@@ -31,8 +31,9 @@ QUERY_CEILINGS = {
     "home": 4,  # test_views_home
     "assessment_answer": 6,  # test_views_answer
     # 7 (test_views_report); a report after a plan, first view: + its actions and the
-    # previous assessment's answers and agreed answers
-    "assessment_report": 10,
+    # previous assessment's answers and agreed answers (test_plan), and on a worker's first
+    # use of that assessment's bank version, its areas and questions
+    "assessment_report": 12,
     "assessment_chart": 7,  # test_views_report
     "portfolio": 6,  # test_views_portfolio
     "compare": 8,  # test_views_portfolio
