@@ -7,7 +7,15 @@ from django.contrib.auth import get_user_model
 from pypdf import PdfReader
 
 from assessments import services
-from assessments.models import Answer, AreaResult, Assessment, Organisation, Question, QuestionBank
+from assessments.models import (
+    Action,
+    Answer,
+    AreaResult,
+    Assessment,
+    Organisation,
+    Question,
+    QuestionBank,
+)
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -384,3 +392,69 @@ def test_a_round_of_three_people_ends_in_a_report_that_starts_with_their_disagre
     assert first == "MED" == AreaResult.objects.get(assessment=assessment, rank=1).area_code
     assert len(wait_for_charts(page)) == 4  # the spread of answers among them
     assert lead.accessibility_violations() == []
+
+
+def test_a_what_if_becomes_a_plan_that_the_next_assessment_judges(visit):
+    tab = visit("marta")
+    page = tab.page
+    olive = Organisation.objects.get(name="Casa Rural El Olivo")
+    report = Assessment.objects.get(organisation=olive, status="submitted")
+    tab.goto(f"/assessments/{report.pk}/report/")
+    page.click("text=¿Qué pasaría si…?")
+    page.wait_for_selector("#what-if-form")
+    assert "Orientada al cliente" in page.text_content("[data-what-if-level]")
+    assert tab.accessibility_violations() == []
+
+    # With JavaScript each choice updates the figures in place, and the address follows.
+    questions = {n: Question.objects.get(area__bank=report.bank, number=n).pk for n in (5, 6)}
+    page.select_option("#id_q5", "yes")
+    deadline = time.monotonic() + 10
+    while "Cerrando 5," not in page.text_content("[data-what-if-sentence]"):
+        assert time.monotonic() < deadline, "the what-if did not update"
+        time.sleep(0.05)
+    page.select_option("#id_q6", "yes")
+    deadline = time.monotonic() + 10
+    while "Cerrando 5 y 6" not in page.text_content("[data-what-if-sentence]"):
+        assert time.monotonic() < deadline, "the what-if did not update"
+        time.sleep(0.05)
+    tab.shot("what-if")
+    assert "sube a Centrada en el cliente" in page.text_content("[data-what-if-sentence]")
+    assert "Centrada en el cliente" in page.text_content("[data-what-if-level]")
+    assert "q5=yes" in page.url and "q6=yes" in page.url
+    assert drawn(page.locator("img[data-chart=what-if]"))
+
+    marta = get_user_model().objects.get(username="marta")
+    for number, due in ((5, "2027-03-31"), (6, "2027-06-30")):
+        tab.goto(f"/assessments/{report.pk}/questions/{questions[number]}/plan/")
+        page.select_option("#id_owner", str(marta.pk))
+        page.fill("#id_due_date", due)
+        page.click("main form button[type=submit]")
+        page.wait_for_selector(".alert-success")
+    tab.shot("plan")
+    assert tab.accessibility_violations() == []
+    assert "88" in page.text_content("[data-planned-score]")
+
+    first = Action.objects.get(organisation=olive, question__number=5)
+    tab.goto(f"/plan/actions/{first.pk}/")
+    page.select_option("#id_status", "done")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+
+    # The next assessment: question 5 now "sí", question 6 still "no".
+    page.click("nav >> text=Mis organizaciones")
+    page.click(f"[aria-labelledby=org-{olive.pk}] >> text=Iniciar una nueva evaluación")
+    page.wait_for_selector("#answers-form")
+    for number, letter in enumerate("SSSPSNSSPSSSPSSPSSPS", start=1):
+        answer(page, number, {"S": "yes", "P": "partly", "N": "no"}[letter])
+    page.click("button[value=submit]")
+    page.wait_for_url(re.compile(r".*/report/$"))
+    tab.shot("verdict")
+    verdicts = page.locator("[data-verdict]")
+    assert verdicts.count() == 2
+    by_question = {
+        row.get_attribute("data-action"): row.get_attribute("data-verdict")
+        for row in verdicts.all()
+    }
+    second = Action.objects.get(organisation=olive, question__number=6)
+    assert by_question == {str(first.pk): "improved", str(second.pk): "unchanged"}
+    assert tab.accessibility_violations() == []
