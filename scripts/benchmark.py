@@ -207,8 +207,13 @@ def in_process(manager, report, big, draft, round_of_ten):
 
     get_ok(client, answer_url)
     report_with_charts_warm()
+    # The what-if's answer as the page's script asks for it: the result alone, two of the
+    # report's open questions marked (no chart drawn: the image is a separate request).
+    what_if_url = reverse("what_if", args=[report.pk]) + "?q3=yes&q8=partly&partial=1"
+    get_ok(client, what_if_url)
     print(f"\nIn-process server time, median of {RUNS} runs ({connection.vendor}):")
     row("answer page (20 questions)", median_ms(lambda: get_ok(client, answer_url)), "ms")
+    row("what-if answer, 2 questions marked", median_ms(lambda: get_ok(client, what_if_url)), "ms")
     row("report page, cached", median_ms(lambda: get_ok(client, report_url)), "ms")
     row("report + its 3 charts, nothing cached", median_ms(report_with_charts_cold), "ms")
     row("report + its 3 charts, all cached", median_ms(report_with_charts_warm), "ms")
@@ -233,6 +238,11 @@ def in_process(manager, report, big, draft, round_of_ten):
             get_ok(client, url)
         row(f"report page, {label}, first view", len(first))
         row(f"report page, {label}, cached", len(again))
+    get_ok(client, what_if_url)  # the report's values: read once, then kept per worker
+    for marks in ("", "q3=yes&", "q3=yes&q8=partly&q13=yes&q18=yes&"):
+        with CaptureQueriesContext(connection) as queries:
+            get_ok(client, reverse("what_if", args=[report.pk]) + f"?{marks}partial=1")
+        row(f"what-if answer, {marks.count('=')} marked", len(queries))
     selectors.published_banks.clear()
     with CaptureQueriesContext(connection) as first:
         get_ok(client, answer_url)
