@@ -455,3 +455,23 @@ def test_a_report_after_a_plan_reads_it_in_fixed_queries(client, example, alice,
     # agreed answers; the previous plan's actions, and the previous assessment's answers
     # and agreed answers. Then only what can change: the previous plan's actions.
     assert (len(first), len(again)) == (10, 4)
+
+
+def test_the_report_offers_its_open_questions_to_the_what_if(client, example, alice):
+    html = (
+        client_for(client, alice)
+        .get(reverse("assessment_report", args=[example.pk]))
+        .content.decode()
+    )
+    form = re.search(r'<form method="get" action="/assessments/\d+/what-if/".*?</form>', html, re.S)
+    # Every question not answered "sí", and only those.
+    assert re.findall(r'name="q(\d+)" value="yes"', form.group(0)) == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+    ]
+    marked = client.get(what_if_url(example, q4="yes", q5="yes")).content.decode()
+    assert "sube a Centrada en el cliente" in marked

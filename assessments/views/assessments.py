@@ -221,8 +221,20 @@ def assessment_report(request, assessment_id: int):
         # plan, and how the previous plan's actions fared in this assessment.
         "team": team,
         "verdicts": _previous_plan_verdicts(assessment) if team else [],
+        "open_questions": _open_questions(assessment) if team else [],
     }
     return render(request, "assessments/report.html", context)
+
+
+def _open_questions(assessment):
+    """The questions not answered "sí", each with its value: what the what-if can mark."""
+    areas, values, _said_no = selectors.scored_values(assessment)
+    return [
+        (question, values[question.number])
+        for area in areas
+        for question in area.questions.all()
+        if values.get(question.number, 1) < 1
+    ]
 
 
 def _previous_plan_verdicts(assessment):
