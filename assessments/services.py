@@ -299,15 +299,7 @@ def _round_mail(assessment: Assessment, user, site_url: str, *, reminder: bool) 
         body += "\n\n" + _("This round is anonymous: the report shows only counts, no names.")
     body = body % values
     if not user.has_usable_password():
-        user.set_unusable_password()  # every earlier link stops working
-        user.save(update_fields=["password"])
-        path = reverse(
-            "password_reset_confirm",
-            args=[
-                urlsafe_base64_encode(force_bytes(user.pk)),
-                default_token_generator.make_token(user),
-            ],
-        )
+        path = _fresh_set_password_path(user)
         body += "\n\n" + _(
             "First choose your password here (the link works once); your username is "
             "%(username)s:\n\n%(link)s"
@@ -464,17 +456,7 @@ def _invitation_mail(invitation: Invitation, site_url: str) -> None:
     a failed request mails nobody."""
     user = invitation.user
     if invitation.new_account:
-        # A new unusable password changes what the password-reset token is made of, so
-        # every link sent before this one stops working.
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        path = reverse(
-            "password_reset_confirm",
-            args=[
-                urlsafe_base64_encode(force_bytes(user.pk)),
-                default_token_generator.make_token(user),
-            ],
-        )
+        path = _fresh_set_password_path(user)
         message = _(
             "Hello %(name)s,\n\n%(consultant)s has added %(organisation)s to Orientación, "
             "the customer-orientation self-assessment, with you as its manager. Choose your "
@@ -508,6 +490,21 @@ def _invitation_mail(invitation: Invitation, site_url: str) -> None:
         lambda: send_mail(
             subject=subject, message=body, from_email=None, recipient_list=[invitation.email]
         )
+    )
+
+
+def _fresh_set_password_path(user) -> str:
+    """A one-time link for an account without a password to choose one. A new unusable
+    password changes what the password-reset token is made of, so every link sent before
+    this one stops working."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
     )
 
 
