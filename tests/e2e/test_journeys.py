@@ -400,23 +400,34 @@ def test_a_what_if_becomes_a_plan_that_the_next_assessment_judges(visit):
     olive = Organisation.objects.get(name="Casa Rural El Olivo")
     report = Assessment.objects.get(organisation=olive, status="submitted")
     tab.goto(f"/assessments/{report.pk}/report/")
-    page.click("text=¿Qué pasaría si…?")
+    # On the report itself: mark two open questions as if answered "sí".
+    page.click("summary:has-text('¿Qué pasaría si…?')")
+    page.check("#what-if-q5")
+    page.check("#what-if-q6")
+    page.click("details button[type=submit]")
     page.wait_for_selector("#what-if-form")
-    assert "Orientada al cliente" in page.text_content("[data-what-if-level]")
+    assert "q5=yes" in page.url and "q6=yes" in page.url
+    assert "sube a Centrada en el cliente" in page.text_content("[data-what-if-sentence]")
     assert tab.accessibility_violations() == []
+
+    def sentence_shows(text):
+        deadline = time.monotonic() + 10
+        while text not in page.text_content("[data-what-if-sentence]"):
+            assert time.monotonic() < deadline, f"the what-if did not update to {text!r}"
+            time.sleep(0.05)
 
     # With JavaScript each choice updates the figures in place, and the address follows.
     questions = {n: Question.objects.get(area__bank=report.bank, number=n).pk for n in (5, 6)}
+    page.select_option("#id_q5", "")
+    sentence_shows("Cerrando 6,")
+    page.select_option("#id_q6", "")
+    sentence_shows("Marca preguntas abiertas")
+    assert "Orientada al cliente" in page.text_content("[data-what-if-level]")
+    assert "q5=" not in page.url and "q6=" not in page.url
     page.select_option("#id_q5", "yes")
-    deadline = time.monotonic() + 10
-    while "Cerrando 5," not in page.text_content("[data-what-if-sentence]"):
-        assert time.monotonic() < deadline, "the what-if did not update"
-        time.sleep(0.05)
+    sentence_shows("Cerrando 5,")
     page.select_option("#id_q6", "yes")
-    deadline = time.monotonic() + 10
-    while "Cerrando 5 y 6" not in page.text_content("[data-what-if-sentence]"):
-        assert time.monotonic() < deadline, "the what-if did not update"
-        time.sleep(0.05)
+    sentence_shows("Cerrando 5 y 6")
     tab.shot("what-if")
     assert "sube a Centrada en el cliente" in page.text_content("[data-what-if-sentence]")
     assert "Centrada en el cliente" in page.text_content("[data-what-if-level]")
