@@ -681,7 +681,8 @@ def action_create(*, assessment: Assessment, question, user, values: dict) -> Ac
 def action_save(*, action: Action, user, values: dict, version: int) -> Action:
     """Save an edit made from `version`; refused with the newer values if the action
     changed since."""
-    current = Action.objects.select_for_update().select_related("updated_by").get(pk=action.pk)
+    # No join in a locking query: PostgreSQL refuses FOR UPDATE on a nullable outer join.
+    current = Action.objects.select_for_update().get(pk=action.pk)
     if current.deleted_at is not None:
         raise AssessmentError(_("This action was deleted; restore it first."))
     if current.version != version:
