@@ -55,6 +55,10 @@ def pages(bank, acme, alice, charlie, submitted):
         progress_chart.group(1): common,
         reverse("assessment_report", args=[submitted.pk]): common,
         reverse("assessment_csv", args=[submitted.pk]): common,
+        reverse("what_if", args=[submitted.pk]): ["q1", "q2", "q4", "q7", "partial", *common],
+        reverse("plan", args=[acme.pk]): ["status", "owner", *common],
+        reverse("plan_csv", args=[acme.pk]): ["status", "owner", *common],
+        reverse("plan_ics", args=[acme.pk]): ["status", "owner", *common],
         **{url: ["org", "focus", *common] for url in compare_charts},
         **{url: common for url in report_charts},
     }
