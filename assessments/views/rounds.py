@@ -89,11 +89,12 @@ def round_manage(request, assessment_id: int):
     return _manage_page(request, assessment)
 
 
-def _refused(request, assessment, error):
-    messages.error(request, str(error))
+def _refused(request, assessment, message, status=409, **forms):
+    """The lead's page again with `message`, or the report if the round closed meanwhile."""
+    messages.error(request, str(message))
     if assessment.is_submitted:
         return redirect("assessment_report", assessment_id=assessment.pk)
-    return _manage_page(request, assessment, status=409)
+    return _manage_page(request, assessment, status=status, **forms)
 
 
 @require_POST
@@ -123,10 +124,13 @@ def round_agree(request, assessment_id: int):
     areas = selectors.bank_structure(assessment.bank)
     form = AgreedAnswerForm(request.POST, areas=areas)
     if not form.is_valid():
-        messages.error(request, _("Nothing was recorded: please correct the marked fields."))
-        if assessment.is_submitted:
-            return redirect("assessment_report", assessment_id=assessment.pk)
-        return _manage_page(request, assessment, agree_form=form, status=400)
+        return _refused(
+            request,
+            assessment,
+            _("Nothing was recorded: please correct the marked fields."),
+            status=400,
+            agree_form=form,
+        )
     try:
         agreed = services.agreed_answer_set(
             assessment=assessment,
@@ -153,10 +157,13 @@ def round_close(request, assessment_id: int):
     assessment = _lead_round(request, assessment_id)
     form = RoundCloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The round was not closed: confirm first."))
-        if assessment.is_submitted:
-            return redirect("assessment_report", assessment_id=assessment.pk)
-        return _manage_page(request, assessment, close_form=form, status=400)
+        return _refused(
+            request,
+            assessment,
+            _("The round was not closed: confirm first."),
+            status=400,
+            close_form=form,
+        )
     try:
         services.round_close(assessment=assessment, lead=request.user)
     except services.AssessmentError as error:
