@@ -5,6 +5,7 @@ that a cache can keep one drawing per distinct spec. pyplot is never used: it ke
 global figure state that leaks in a long-running server.
 """
 
+import base64
 import hashlib
 import json
 import textwrap
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import matplotlib
+from django.core.cache import cache
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -63,6 +65,21 @@ class ChartView:
     summary: str
     table_headers: list
     table_rows: list
+
+    @property
+    def data_url(self) -> str:
+        """The drawing inline, for a document that fetches nothing (the PDF report)."""
+        svg = cached_svg(self.key, self.spec)
+        return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def cached_svg(key: str, spec: dict) -> bytes:
+    """The drawing of `spec`, made once and kept in the shared cache under its hash."""
+    svg = cache.get(f"chart:{key}")
+    if svg is None:
+        svg = draw(spec)
+        cache.set(f"chart:{key}", svg)
+    return svg
 
 
 def chart_view(kind: str, spec: dict, summary: str, headers=(), rows=()) -> ChartView:

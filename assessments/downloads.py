@@ -1,13 +1,21 @@
-"""Every file the app hands out (CSV, SVG) is built here, so that each one gets the same
-byte-order mark, safe file name, formula guard and headers."""
+"""Every file the app hands out (CSV, Excel, SVG) is built here, so that each one gets the
+same safe file name, formula guard and headers."""
 
 import csv
+import io
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain, islice
 
-from django.core.cache import cache
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from assessments import charts
 
@@ -68,6 +76,121 @@ def streaming_csv_response(name: str, rows: Iterable[Iterable]) -> StreamingHttp
     )
 
 
+@dataclass
+class Sheet:
+    """One table of an export: a CSV file holds one, an Excel workbook one per sheet.
+    Numbers in `rows` stay numbers (int, Decimal) and dates stay dates, so a spreadsheet
+    can sum and sort them; the CSV writer prints them as plain text."""
+
+    title: str
+    header: list
+    rows: Iterable[Iterable]
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Column widths are measured on the first rows only, so a long export is written as it is
+# read; a few hundred rows show a column's usual width well enough.
+WIDTH_SAMPLE = 300
+MIN_WIDTH, MAX_WIDTH = 8, 60
+_SHEET_TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook with a sheet per table: a bold, frozen header row, columns as wide as
+    their contents, and every text cell stored as text, so no formula ever runs."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(_sheet_title(sheet.title))
+        rows = iter(sheet.rows)
+        sample = [list(row) for row in islice(rows, WIDTH_SAMPLE)]
+        for index, width in enumerate(_column_widths(sheet.header, sample), 1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        worksheet.freeze_panes = "A2"
+        header = []
+        for title in sheet.header:
+            cell = _text_cell(worksheet, str(title))
+            cell.font = bold
+            header.append(cell)
+        worksheet.append(header)
+        for row in chain(sample, rows):
+            worksheet.append([_xlsx_value(worksheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(worksheet, value):
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if not isinstance(value, str):
+        # Decimal and date are written as Excel numbers and dates; anything else as text.
+        return value if hasattr(value, "as_tuple") or hasattr(value, "isoformat") else str(value)
+    if value.startswith(FORMULA_STARTS):
+        return _text_cell(worksheet, value)
+    # XML cannot hold most control characters (one pasted into a note); tab, line feed
+    # and carriage return are allowed and kept.
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _text_cell(worksheet, text: str) -> WriteOnlyCell:
+    """A cell that is text whatever it starts with: openpyxl would store "=…" as a
+    formula, and Excel would turn "+…" into one when the cell is edited; the quote prefix
+    keeps it text even then, and the value stays exactly as typed."""
+    cell = WriteOnlyCell(worksheet, ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses titles over 31 characters or with any of []:*?/\
+    return str(title).translate(_SHEET_TITLE_FORBIDDEN)[:31] or "Sheet"
+
+
+def _column_widths(header, rows) -> list[int]:
+    widths = [len(str(title)) for title in header]
+    for row in rows:
+        for index, value in enumerate(row[: len(widths)]):
+            if value is not None:
+                longest_line = max(len(line) for line in str(value).splitlines() or [""])
+                widths[index] = max(widths[index], longest_line)
+    return [min(max(width + 2, MIN_WIDTH), MAX_WIDTH) for width in widths]
+
+
+def xlsx_response(name: str, sheets: Iterable[Sheet]) -> HttpResponse:
+    return HttpResponse(
+        xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE, headers=_attachment(name)
+    )
+
+
+def table_response(fmt: str, name_parts: Iterable, sheets: list[Sheet], *, stream=False):
+    """A CSV file of the first sheet, or an Excel workbook of them all. `stream` sends a
+    CSV as its rows are read; a workbook is always whole, since a zip is written last."""
+    name = filename(*name_parts, extension=fmt)
+    if fmt == "xlsx":
+        return xlsx_response(name, sheets)
+    rows = chain([sheets[0].header], sheets[0].rows)
+    if stream:
+        return streaming_csv_response(name, rows)
+    return csv_response(name, rows)
+
+
+def pdf_bytes(html: str) -> bytes:
+    """An A4 PDF of our own HTML, styled by the report's print sheet. The document may
+    fetch nothing but inline data (the charts): no file, no URL, whatever a text holds."""
+    import weasyprint  # loads Pango and its fonts: paid by the first PDF, not every worker
+
+    stylesheet = weasyprint.CSS(filename=finders.find("css/report-pdf.css"))
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet])
+
+
+def pdf_response(name: str, pdf: bytes) -> HttpResponse:
+    return HttpResponse(pdf, content_type="application/pdf", headers=_attachment(name))
+
+
 def svg_response(requested_key: str, key: str | None, spec: dict | None) -> HttpResponse:
     """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache.
 
@@ -75,8 +198,4 @@ def svg_response(requested_key: str, key: str | None, spec: dict | None) -> Http
     old or made-up key is a 404, so nobody fetches data the page would not show them."""
     if key is None or key != requested_key:
         raise Http404
-    svg = cache.get(f"chart:{key}")
-    if svg is None:
-        svg = charts.draw(spec)
-        cache.set(f"chart:{key}", svg)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return HttpResponse(charts.cached_svg(key, spec), content_type="image/svg+xml")

@@ -7,11 +7,14 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.assessment_scoring import score_answers, score_round, scoring_rows
 from assessments.charts import ChartView, chart_view
+from assessments.downloads import Sheet
 from assessments.formatting import gap, number, plain, weight
 from assessments.levels import level_label
 from assessments.models import AgreedAnswer, Answer
@@ -110,6 +113,12 @@ def page_cache_key(assessment, language: str) -> str:
     ]
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     return f"report:{digest}"
+
+
+def pdf_cache_key(assessment, language: str) -> str:
+    """The PDF is kept in the shared cache, which outlives a deployment: the release is
+    part of its key, so new templates make a new PDF."""
+    return f"pdf:{settings.RELEASE}:{page_cache_key(assessment, language)}"
 
 
 def build_report(
@@ -586,3 +595,127 @@ def _round_csv_rows(report: Report) -> list[list]:
         + [str(level_label(report.result.level.value))]
     )
     return rows
+
+
+def xlsx_sheets(assessment, report: Report) -> list[Sheet]:
+    """The report as a workbook: a summary, the areas, what to work on first and every
+    answer, each its own table (and, in a round, every person's answers)."""
+    choice_labels = dict(Answer.Choice.choices)
+    result = report.result
+    summary = [
+        [_("organisation"), assessment.organisation.name],
+        [_("date"), localdate(assessment.submitted_at)],
+        [_("question bank version"), assessment.bank.version],
+        [_("respondents"), report.round.submitted if report.round else 1],
+        [_("overall score"), plain(result.overall)],
+        [_("maturity level"), str(level_label(result.level.value))],
+    ]
+    if report.round is not None and report.round.submitted > 1:
+        summary.append([_("agreement"), plain(report.round.overall_agreement)])
+    sheets = [
+        Sheet(_("Summary"), [_("field"), _("value")], summary),
+        Sheet(
+            _("Areas"),
+            [_("area code"), _("area"), _("score"), _("gap"), _("weight")]
+            + [_("priority"), _("rank")],
+            [
+                [
+                    line.area.code,
+                    line.area.name,
+                    plain(line.priority.score),
+                    plain(line.priority.gap),
+                    plain(line.priority.weight),
+                    plain(line.priority.priority),
+                    line.priority.rank,
+                ]
+                for line in report.areas
+            ],
+        ),
+        Sheet(
+            _("Work on these first"),
+            [_("rank"), _("area code"), _("area"), _("question"), _("text")]
+            + [_("answer"), _("next step")],
+            [
+                [
+                    focus.priority.rank,
+                    focus.area.code,
+                    focus.area.name,
+                    question.number,
+                    question.text,
+                    _answer_label(answer, choice_labels),
+                    question.recommendation,
+                ]
+                for focus in report.work_first
+                for question, answer in focus.items
+            ],
+        ),
+    ]
+    if report.round is None:
+        sheets.append(
+            Sheet(
+                _("Answers"),
+                [_("area code"), _("area"), _("question"), _("text"), _("answer"), _("note")],
+                [
+                    [
+                        area.code,
+                        area.name,
+                        question.number,
+                        question.text,
+                        _answer_label(answer, choice_labels),
+                        answer.note if answer else "",
+                    ]
+                    for area, items in report.answers_by_area
+                    for question, answer in items
+                ],
+            )
+        )
+        return sheets
+    sheets.append(
+        Sheet(
+            _("Answers"),
+            [_("area code"), _("area"), _("question"), _("text"), _("value")]
+            + [_("Yes"), _("Partly"), _("No"), _("agreed answer"), _("note")],
+            [
+                [
+                    area.code,
+                    area.name,
+                    question.number,
+                    question.text,
+                    plain(combined.value),
+                    combined.counts["yes"],
+                    combined.counts["partly"],
+                    combined.counts["no"],
+                    str(choice_labels[combined.agreed.choice]) if combined.agreed else "",
+                    combined.agreed.note if combined.agreed else "",
+                ]
+                for area, items in report.answers_by_area
+                for question, combined in items
+            ],
+        )
+    )
+    sheets.append(
+        Sheet(
+            _("Answers by person"),
+            [_("respondent"), _("area code"), _("question"), _("answer"), _("note")],
+            [
+                [
+                    who,
+                    area.code,
+                    question.number,
+                    _answer_label(answers.get(question.pk), choice_labels),
+                    answers[question.pk].note if question.pk in answers else "",
+                ]
+                for who, answers in report.round.responses
+                for area, items in report.answers_by_area
+                for question, _combined in items
+            ],
+        )
+    )
+    return sheets
+
+
+def _answer_label(answer, choice_labels) -> str:
+    if isinstance(answer, RoundAnswer):
+        # Several people's answers combine to a value; an agreed answer replaces it.
+        return str(choice_labels[answer.agreed.choice]) if answer.agreed else plain(answer.value)
+    return str(choice_labels.get(answer.choice, "")) if answer else ""

@@ -11,6 +11,10 @@ class IdConverter(IntConverter):
 
 register_converter(IdConverter, "id")
 
+# Every table the app exports comes as CSV and as an Excel workbook, from the same view.
+CSV = {"fmt": "csv"}
+XLSX = {"fmt": "xlsx"}
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -36,8 +40,16 @@ urlpatterns = [
     ),
     path(
         "assessments/<id:assessment_id>/report.csv",
-        views.assessment_csv,
+        views.assessment_export,
+        CSV,
         name="assessment_csv",
+    ),
+    path("assessments/<id:assessment_id>/report.pdf", views.assessment_pdf, name="assessment_pdf"),
+    path(
+        "assessments/<id:assessment_id>/report.xlsx",
+        views.assessment_export,
+        XLSX,
+        name="assessment_xlsx",
     ),
     path(
         "assessments/<id:assessment_id>/charts/<slug:kind>/<slug:key>.svg",
@@ -56,7 +68,8 @@ urlpatterns = [
         name="action_add",
     ),
     path("organisations/<id:organisation_id>/plan/", views.plan_page, name="plan"),
-    path("organisations/<id:organisation_id>/plan.csv", views.plan_csv, name="plan_csv"),
+    path("organisations/<id:organisation_id>/plan.csv", views.plan_export, CSV, name="plan_csv"),
+    path("organisations/<id:organisation_id>/plan.xlsx", views.plan_export, XLSX, name="plan_xlsx"),
     path("organisations/<id:organisation_id>/plan.ics", views.plan_ics, name="plan_ics"),
     path("plan/actions/<id:action_id>/", views.action_edit, name="action_edit"),
     path("plan/actions/<id:action_id>/delete/", views.action_delete, name="action_delete"),
@@ -76,8 +89,10 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path("invitations/<slug:secret>/", views.invitation_accept, name="invitation_accept"),
-    path("portfolio/results.csv", views.portfolio_csv, name="portfolio_csv"),
-    path("portfolio/answers.csv", views.portfolio_answers_csv, name="portfolio_answers_csv"),
+    path("portfolio/results.csv", views.portfolio_export, CSV, name="portfolio_csv"),
+    path("portfolio/results.xlsx", views.portfolio_export, XLSX, name="portfolio_xlsx"),
+    path("portfolio/answers.csv", views.answers_export, CSV, name="portfolio_answers_csv"),
+    path("portfolio/answers.xlsx", views.answers_export, XLSX, name="portfolio_answers_xlsx"),
     path("organisations/<id:organisation_id>/progress/", views.progress, name="progress"),
     path(
         "organisations/<id:organisation_id>/progress/chart/<slug:key>.svg",

@@ -258,15 +258,43 @@ def assessment_chart(request, assessment_id: int, kind: str, key: str):
 
 
 @require_GET
-def assessment_csv(request, assessment_id: int):
+def assessment_pdf(request, assessment_id: int):
+    """The report as an A4 PDF for a board pack: made once per language, like the page."""
+    assessment = selectors.assessment_for_user(
+        request.user, assessment_id, related=["submitted_by"]
+    )
+    if not assessment.is_submitted:
+        raise Http404
+    language = get_language()
+    key = reports.pdf_cache_key(assessment, language)
+    pdf = caches["default"].get(key)
+    if pdf is None:
+        report = reports.build_report(assessment, *selectors.report_inputs(assessment))
+        context = {"assessment": assessment, "report": report, "inline_charts": True}
+        html = render_to_string("assessments/report_pdf.html", context, request=request)
+        pdf = downloads.pdf_bytes(html)
+        caches["default"].set(key, pdf)
+    name = downloads.filename(
+        slugify(assessment.organisation.name) or "organisation",
+        assessment.submitted_at.date().isoformat(),
+        language,
+        extension="pdf",
+    )
+    return downloads.pdf_response(name, pdf)
+
+
+@require_GET
+def assessment_export(request, assessment_id: int, fmt: str):
     assessment, report = _submitted_report(request, assessment_id)
     if report is None:
         raise Http404
     name = downloads.filename(
         slugify(assessment.organisation.name) or "organisation",
         assessment.submitted_at.date().isoformat(),
-        extension="csv",
+        extension=fmt,
     )
+    if fmt == "xlsx":
+        return downloads.xlsx_response(name, reports.xlsx_sheets(assessment, report))
     return downloads.csv_response(name, reports.csv_rows(assessment, report))
 
 

@@ -277,7 +277,7 @@ def _plan_rows(request, organisation):
                 action.question.number,
                 action.title,
                 action.owner_label,
-                action.due_date.isoformat() if action.due_date else "",
+                action.due_date,
                 str(target_labels[action.target]),
                 str(status_labels[action.status]),
                 _("yes") if plan.is_overdue(action, today) else "",
@@ -287,7 +287,7 @@ def _plan_rows(request, organisation):
 
 
 @require_GET
-def plan_csv(request, organisation_id: int):
+def plan_export(request, organisation_id: int, fmt: str):
     organisation = _plan_organisation(request, organisation_id)
     header = [
         _("area code"),
@@ -301,10 +301,8 @@ def plan_csv(request, organisation_id: int):
         _("note"),
     ]
     rows = [row for _action, row in _plan_rows(request, organisation)]
-    name = downloads.filename(
-        slugify(organisation.name), "plan", timezone.localdate().isoformat(), extension="csv"
-    )
-    return downloads.csv_response(name, [header, *rows])
+    name = (slugify(organisation.name), "plan", timezone.localdate().isoformat())
+    return downloads.table_response(fmt, name, [downloads.Sheet(_("Plan"), header, rows)])
 
 
 @require_GET

@@ -1,7 +1,5 @@
 """The consultants' workspace: portfolio, comparison, progress, new clients, exports."""
 
-from itertools import chain
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -190,10 +188,15 @@ def invitation_resend(request, invitation_id: int):
 
 
 @require_GET
-def portfolio_csv(request):
-    """One row per organisation and area of its current result."""
+def portfolio_export(request, fmt: str):
+    """One row per organisation and area of its current result; the workbook adds a
+    sheet with one row per organisation and a column per area."""
     _require_consultant(request.user)
-    organisations = list(selectors.portfolio(request.user).order_by("name", "pk"))
+    organisations = [
+        o
+        for o in selectors.portfolio(request.user).order_by("name", "pk")
+        if o.current_id is not None
+    ]
     scores = selectors.current_area_scores([o.pk for o in organisations])
     columns = selectors.area_columns()
     header = [
@@ -204,34 +207,55 @@ def portfolio_csv(request):
         _("date"),
         _("overall score"),
         _("maturity level"),
-        _("area code"),
-        _("area"),
-        _("area score"),
     ]
-    rows = [
-        [
+
+    def described(organisation):
+        return [
             organisation.name,
             organisation.sector,
             organisation.get_size_band_display(),
             organisation.country,
-            localdate(organisation.current_date).isoformat(),
+            localdate(organisation.current_date),
             formatting.plain(organisation.current_score),
             str(level_label(organisation.current_level)),
-            area.code,
-            area.name,
-            formatting.plain(scores.get(organisation.pk, {}).get(area.code)),
         ]
-        for organisation in organisations
-        if organisation.current_id is not None
-        for area in columns
-    ]
-    name = downloads.filename("portfolio", localdate().isoformat(), extension="csv")
-    return downloads.csv_response(name, [header, *rows])
+
+    results = downloads.Sheet(
+        _("Results"),
+        [*header, _("area code"), _("area"), _("area score")],
+        [
+            [
+                *described(organisation),
+                area.code,
+                area.name,
+                formatting.plain(scores.get(organisation.pk, {}).get(area.code)),
+            ]
+            for organisation in organisations
+            for area in columns
+        ],
+    )
+    by_organisation = downloads.Sheet(
+        _("By organisation"),
+        [*header, *(area.name for area in columns)],
+        [
+            [
+                *described(organisation),
+                *(
+                    formatting.plain(scores.get(organisation.pk, {}).get(area.code))
+                    for area in columns
+                ),
+            ]
+            for organisation in organisations
+        ],
+    )
+    name = ("portfolio", localdate().isoformat())
+    return downloads.table_response(fmt, name, [results, by_organisation])
 
 
 @require_GET
-def portfolio_answers_csv(request):
-    """Every answer of the portfolio's submitted assessments, streamed as it is read."""
+def answers_export(request, fmt: str):
+    """Every answer of the portfolio's submitted assessments, read in chunks; the CSV is
+    streamed as it is read."""
     _require_consultant(request.user)
     choices = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No")}
     header = [
@@ -249,7 +273,7 @@ def portfolio_answers_csv(request):
     rows = (
         [
             name,
-            submitted_at.date().isoformat(),
+            localdate(submitted_at),
             version,
             code,
             number,
@@ -260,5 +284,6 @@ def portfolio_answers_csv(request):
         ]
         for name, submitted_at, version, code, number, text, choice, note, respondent in answers
     )
-    name = downloads.filename("answers", localdate().isoformat(), extension="csv")
-    return downloads.streaming_csv_response(name, chain([header], rows))
+    sheet = downloads.Sheet(_("Answers"), header, rows)
+    name = ("answers", localdate().isoformat())
+    return downloads.table_response(fmt, name, [sheet], stream=True)
