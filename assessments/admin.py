@@ -1,10 +1,18 @@
 import nested_admin
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors, services
+from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Area,
     Assessment,
@@ -15,6 +23,28 @@ from assessments.models import (
     QuestionBank,
     frozen_banks_q,
 )
+
+IMPORT_TEMPLATE = "admin/assessments/questionbank/import.html"
+IMPORT_SALT = "assessments.bank-import"
+# The preview carries the checked file, signed, to the confirmation: an hour to read it.
+IMPORT_PREVIEW_MAX_AGE = 3600
+
+
+class BankImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "A .json file (as exported here or used by loaddata) or an .xlsx workbook as "
+            "exported here. It becomes a new draft version; no existing version changes."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > bank_io.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(bank_io.too_large(upload.size))
+        return upload
 
 
 class FrozenAwareInline:
@@ -118,6 +148,133 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
                 messages.WARNING,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/export.json",
+                self.admin_site.admin_view(require_GET(self.export_json)),
+                name="assessments_questionbank_export_json",
+            ),
+            path(
+                "<path:object_id>/export.xlsx",
+                self.admin_site.admin_view(require_GET(self.export_xlsx)),
+                name="assessments_questionbank_export_xlsx",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="assessments_questionbank_import",
+            ),
+            path(
+                "import/confirm/",
+                self.admin_site.admin_view(require_POST(self.import_confirm)),
+                name="assessments_questionbank_import_confirm",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _exported(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(QuestionBank, pk=object_id)
+
+    def export_json(self, request, object_id):
+        bank = self._exported(request, object_id)
+        name = downloads.filename("question-bank", f"v{bank.version}", extension="json")
+        return HttpResponse(
+            selectors.bank_fixture(bank),
+            content_type="application/json; charset=utf-8",
+            headers=downloads.attachment(name),
+        )
+
+    def export_xlsx(self, request, object_id):
+        bank = self._exported(request, object_id)
+        name = downloads.filename("question-bank", f"v{bank.version}", extension="xlsx")
+        sheets = bank_io.xlsx_sheets(selectors.bank_content(bank))
+        return downloads.xlsx_response(name, sheets)
+
+    def import_view(self, request):
+        """Upload a file, then read what it would change; nothing is stored until the
+        preview is confirmed."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BankImportForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a question bank"),
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            current = selectors.current_bank()
+            try:
+                content = bank_io.read_bank_file(upload.name, upload.read())
+            except bank_io.BankFileError as error:
+                context["problems"] = error.problems
+                return TemplateResponse(request, IMPORT_TEMPLATE, context, status=400)
+            context.update(
+                {
+                    "file_name": upload.name,
+                    "content": content,
+                    "current": current,
+                    "changes": bank_io.compare(
+                        selectors.bank_content(current) if current else None, content
+                    ),
+                    "signed": signing.dumps(
+                        {"name": upload.name, "content": content.as_data()},
+                        salt=IMPORT_SALT,
+                        compress=True,
+                    ),
+                }
+            )
+        status = 400 if request.method == "POST" and not form.is_valid() else 200
+        return TemplateResponse(request, IMPORT_TEMPLATE, context, status=status)
+
+    def import_confirm(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            data = signing.loads(
+                request.POST.get("signed", ""), salt=IMPORT_SALT, max_age=IMPORT_PREVIEW_MAX_AGE
+            )
+            content = bank_io.BankContent.from_data(data["content"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            self.message_user(
+                request,
+                _(
+                    "The preview expired or was altered: nothing was imported. Upload the "
+                    "file again."
+                ),
+                messages.ERROR,
+            )
+            return redirect("admin:assessments_questionbank_import")
+        try:
+            bank = services.bank_import(content=content)
+        except services.AssessmentError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:assessments_questionbank_import")
+        self.log_addition(
+            request,
+            bank,
+            _("Imported from %(file)s: %(areas)s areas, %(questions)s questions.")
+            % {
+                "file": data["name"][:100],
+                "areas": len(content.areas),
+                "questions": len(content.questions),
+            },
+        )
+        self.message_user(
+            request,
+            _(
+                "Version %(version)s was imported from %(file)s as a draft. Check it, then "
+                "publish it from the list."
+            )
+            % {"version": bank.version, "file": data["name"][:100]},
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:assessments_questionbank_change", args=[bank.pk]))
 
     @admin.action(description=_("Create new version"))
     def create_new_version(self, request, queryset):

@@ -45,13 +45,13 @@ def filename(*parts, extension: str) -> str:
     return "-".join(word for word in words if word) + "." + extension
 
 
-def _attachment(name: str) -> dict:
+def attachment(name: str) -> dict:
     return {"Content-Disposition": content_disposition_header(True, name)}
 
 
 def csv_response(name: str, rows: Iterable[Iterable]) -> HttpResponse:
     """A whole CSV file, every cell of every row guarded."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8", headers=_attachment(name))
+    response = HttpResponse(content_type="text/csv; charset=utf-8", headers=attachment(name))
     response.write(BYTE_ORDER_MARK)
     csv.writer(response).writerows(safe_rows(rows))
     return response
@@ -72,7 +72,7 @@ def streaming_csv_response(name: str, rows: Iterable[Iterable]) -> StreamingHttp
             yield writer.writerow(row)
 
     return StreamingHttpResponse(
-        lines(), content_type="text/csv; charset=utf-8", headers=_attachment(name)
+        lines(), content_type="text/csv; charset=utf-8", headers=attachment(name)
     )
 
 
@@ -160,7 +160,7 @@ def _column_widths(header, rows) -> list[int]:
 
 def xlsx_response(name: str, sheets: Iterable[Sheet]) -> HttpResponse:
     return HttpResponse(
-        xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE, headers=_attachment(name)
+        xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE, headers=attachment(name)
     )
 
 
@@ -188,7 +188,7 @@ def pdf_bytes(html: str) -> bytes:
 
 
 def pdf_response(name: str, pdf: bytes) -> HttpResponse:
-    return HttpResponse(pdf, content_type="application/pdf", headers=_attachment(name))
+    return HttpResponse(pdf, content_type="application/pdf", headers=attachment(name))
 
 
 def svg_response(requested_key: str, key: str | None, spec: dict | None) -> HttpResponse:

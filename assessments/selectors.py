@@ -1,8 +1,10 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
+from django.core import serializers
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
+from assessments import bank_io
 from assessments.models import (
     Action,
     AgreedAnswer,
@@ -548,4 +550,49 @@ def plan_summary(organisation_id: int) -> dict:
             open_actions=Count("pk", filter=open_),
             overdue_actions=Count("pk", filter=open_ & Q(due_date__lt=timezone.localdate())),
         )
+    )
+
+
+def bank_content(bank: QuestionBank) -> bank_io.BankContent:
+    """What a bank version says, as plain data, in two queries."""
+    areas = list(bank.areas.order_by("order").prefetch_related("questions"))
+    return bank_io.BankContent(
+        bank.title_es,
+        bank.title_en,
+        bank.threshold_developing,
+        bank.threshold_oriented,
+        bank.threshold_centred,
+        areas=tuple(
+            bank_io.AreaContent(**{c: getattr(a, c) for c in bank_io.AREA_COLUMNS}) for a in areas
+        ),
+        questions=tuple(
+            sorted(
+                (
+                    bank_io.QuestionContent(
+                        area=a.code, **{c: getattr(q, c) for c in bank_io.QUESTION_COLUMNS[1:]}
+                    )
+                    for a in areas
+                    for q in a.questions.all()
+                ),
+                key=lambda q: q.number,
+            )
+        ),
+    )
+
+
+def bank_fixture(bank: QuestionBank) -> str:
+    """The version as `dumpdata --natural-foreign --natural-primary` writes it: a file
+    `loaddata` reads, and the import takes."""
+    areas = list(bank.areas.select_related("bank").order_by("order"))
+    questions = list(
+        Question.objects.filter(area__bank=bank)
+        .select_related("area__bank")
+        .order_by("area__order", "number")
+    )
+    return serializers.serialize(
+        "json",
+        [bank, *areas, *questions],
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+        indent=2,
     )

@@ -16,13 +16,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from assessments import audit, scoring, selectors
+from assessments import audit, bank_io, scoring, selectors
 from assessments.assessment_scoring import score_answers, score_round
 from assessments.formatting import half_up
 from assessments.models import (
     Action,
     AgreedAnswer,
     Answer,
+    Area,
     AreaResult,
     Assessment,
     Invitation,
@@ -722,3 +723,29 @@ def action_restore(*, action: Action, user) -> Action:
     current.save(update_fields=["deleted_at", "version", "updated_by", "updated_at"])
     audit.record(current, "action restored", actor=user)
     return current
+
+
+def bank_import(*, content: bank_io.BankContent) -> QuestionBank:
+    """A new draft version holding `content`, with the next version number. Nothing that
+    exists is changed, so no published or answered version can be; all or nothing."""
+    problems = bank_io.check(content)
+    if problems:
+        raise AssessmentError(" ".join(problems))
+    with transaction.atomic():
+        latest = QuestionBank.objects.select_for_update().order_by("-version").first()
+        bank = QuestionBank.objects.create(
+            version=(latest.version if latest else 0) + 1,
+            status=QuestionBank.Status.DRAFT,
+            **{name: getattr(content, name) for name in bank_io.BANK_COLUMNS},
+        )
+        areas = {
+            a.code: Area.objects.create(
+                bank=bank, **{c: getattr(a, c) for c in bank_io.AREA_COLUMNS}
+            )
+            for a in content.areas
+        }
+        Question.objects.bulk_create(
+            Question(area=areas[q.area], **{c: getattr(q, c) for c in bank_io.QUESTION_COLUMNS[1:]})
+            for q in content.questions
+        )
+    return bank
