@@ -128,16 +128,21 @@ def _xlsx_value(worksheet, value):
         return value if hasattr(value, "as_tuple") or hasattr(value, "isoformat") else str(value)
     if value.startswith(FORMULA_STARTS):
         return _text_cell(worksheet, value)
-    # XML cannot hold most control characters (one pasted into a note); tab, line feed
-    # and carriage return are allowed and kept.
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return _xml_text(value)
+
+
+def _xml_text(text: str) -> str:
+    """XML cannot hold most control characters (one pasted into a note): they are left
+    out. A line break in a cell is a line feed; a reader of the file would turn a carriage
+    return into one anyway."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _text_cell(worksheet, text: str) -> WriteOnlyCell:
     """A cell that is text whatever it starts with: openpyxl would store "=…" as a
     formula, and Excel would turn "+…" into one when the cell is edited; the quote prefix
     keeps it text even then, and the value stays exactly as typed."""
-    cell = WriteOnlyCell(worksheet, ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell = WriteOnlyCell(worksheet, _xml_text(text))
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
