@@ -31,6 +31,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from assessments import services
 from assessments.models import AgreedAnswer, Answer, AreaResult, Assessment, Membership, Response
@@ -589,3 +590,20 @@ def test_the_portfolio_s_answers_csv_holds_every_submitted_response_of_a_round(
         by_person.setdefault(row[-1], []).append(row)
     # Rosa never submitted: left out of the result, so out of the export too.
     assert {name: len(answers) for name, answers in by_person.items()} == {"Alice": 20, "Dave": 20}
+
+
+def test_the_round_s_pdf_names_its_respondents_and_still_opens_with_the_priorities(
+    client, answered_round, alice
+):
+    close(answered_round, alice)
+    response = client_for(client, alice).get(
+        reverse("assessment_pdf", args=[answered_round.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    )
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert "3 personas de 3 invitadas" in pages[0]
+    assert "media de 3 personas" in pages[0]
+    assert "Trabajar primero" in pages[0]
+    text = "\n".join(pages)
+    # What the people disagree on follows the priorities, with its spread chart.
+    assert text.index("Trabajar primero") < text.index("Para debatir")
+    assert "Nadie de dirección visita clientes" in " ".join(text.split())
