@@ -129,14 +129,15 @@ def read_bank_file(name: str, data: bytes) -> BankContent:
         raise BankFileError([too_large(len(data))])
     lower = name.lower()
     if lower.endswith(".json"):
-        content = _read_json(data)
+        content, problems = _read_json(data)
     elif lower.endswith(".xlsx"):
-        content = _read_xlsx(data)
+        content, problems = _read_xlsx(data)
     else:
         raise BankFileError(
             [_("Upload a .json file (as exported or used by loaddata) or an .xlsx workbook.")]
         )
-    problems = check(content)
+    # Values that could not be read and what the bank as a whole breaks, all at once.
+    problems += [p for p in check(content) if p not in problems]
     if problems:
         raise BankFileError(problems)
     return content
@@ -149,7 +150,7 @@ def too_large(size: int) -> str:
     ) % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_UPLOAD_BYTES // 1024 // 1024}
 
 
-def _read_json(data: bytes) -> BankContent:
+def _read_json(data: bytes) -> tuple[BankContent, list[str]]:
     try:
         objects = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
@@ -196,12 +197,10 @@ def _read_json(data: bytes) -> BankContent:
         record = _record(label(position), values, QUESTION_COLUMNS, problems)
         questions.append(_question(record, label(position), problems))
     _too_many(len(by_model["assessments.area"]), len(by_model["assessments.question"]), problems)
-    if problems:
-        raise BankFileError(problems)
-    return _content(bank, areas, questions, problems)
+    return _content(bank, areas, questions, problems), problems
 
 
-def _read_xlsx(data: bytes) -> BankContent:
+def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -271,9 +270,7 @@ def _read_xlsx(data: bytes) -> BankContent:
         _question(_record(w, v, QUESTION_COLUMNS, problems), w, problems)
         for w, v in records["questions"]
     ]
-    if problems:
-        raise BankFileError(problems)
-    return _content(bank, areas, questions, problems)
+    return _content(bank, areas, questions, problems), problems
 
 
 def _too_many(areas: int, questions: int, problems: list) -> None:
@@ -352,11 +349,11 @@ def _question(values: dict, where: str, problems: list) -> QuestionContent:
 
 
 def _content(bank: dict, areas, questions, problems) -> BankContent:
+    """The bank read so far; a value that could not be read stands in as 0 (or a weight
+    of 1), and `problems` already says so."""
     thresholds = [
         _whole(_("The bank"), name, bank[name], problems, 1, 100) for name in BANK_COLUMNS[2:]
     ]
-    if problems:
-        raise BankFileError(problems)
     return BankContent(
         bank["title_es"],
         bank["title_en"],
