@@ -26,6 +26,19 @@ apt_install() {  # command, Debian package
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 
+# WeasyPrint (the PDF report) draws text with Pango, from Debian, and the report's font.
+pdf_libraries() {
+  if ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list 2>/dev/null | grep -q DejaVuSans; then
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "The PDF report needs Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null
+}
+
 browser_test_tools() {
   apt_install chromium chromium
   apt_install npm npm
@@ -37,6 +50,7 @@ browser_test_tools() {
 case "${1:-}" in
   serve)
     install
+    pdf_libraries
     export DEBUG=${DEBUG:-1}
     .venv/bin/python manage.py migrate --no-input -v0
     .venv/bin/python manage.py seed_demo
@@ -44,6 +58,7 @@ case "${1:-}" in
     ;;
   test)
     install
+    pdf_libraries
     browser_test_tools
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .

@@ -21,3 +21,11 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Only these addresses may tell gunicorn the request came over HTTPS (X-Forwarded-Proto).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Load WeasyPrint and its fonts as the worker starts, so the first PDF report a
+    worker makes costs a user no more than any other (about a second less)."""
+    from assessments import downloads
+
+    downloads.warm_up_pdf()

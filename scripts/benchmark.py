@@ -218,6 +218,8 @@ def in_process(manager, report, big, draft, round_of_ten):
     row("report + its 3 charts, nothing cached", median_ms(report_with_charts_cold), "ms")
     row("report + its 3 charts, all cached", median_ms(report_with_charts_warm), "ms")
 
+    pdf_figures(client, report, round_of_ten)
+
     inputs = selectors.report_inputs(report)
     built = reports.build_report(report, *inputs)
     print("\nDrawing one chart (matplotlib to SVG), median:")
@@ -251,6 +253,63 @@ def in_process(manager, report, big, draft, round_of_ten):
     row("answer page, first view of the bank", len(first))
     row("answer page, bank in memory", len(again))
     return client, report_url, answer_url
+
+
+def pdf_figures(client, report, round_of_ten):
+    """The PDF report made anew: after its report page was seen (its charts are drawn and
+    cached, as when someone clicks "Descargar PDF"), and with nothing cached at all (every
+    chart drawn too); then served again from the cache."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    runs = max(5, RUNS // 3)
+
+    def made(url, report_url, charts_cached):
+        pdf_key = reports.pdf_cache_key(assessment_of[url], "es")
+
+        def make():
+            caches["pages"].clear()
+            if charts_cached:
+                cache.delete(pdf_key)
+            else:
+                cache.clear()
+            response = get_ok(client, url)
+            assert response.content.startswith(b"%PDF-")
+
+        if charts_cached:  # the report page and its images, as the browser fetches them
+            for chart in chart_urls(client, report_url):
+                get_ok(client, chart)
+        return make
+
+    cache.clear()
+    assessment_of = {}
+    first = None
+    print(f"\nPDF report (WeasyPrint), median of {runs} runs:")
+    for label, assessment in (("20 questions", report), ("round of 10 people", round_of_ten)):
+        url = reverse("assessment_pdf", args=[assessment.pk])
+        report_url = reverse("assessment_report", args=[assessment.pk])
+        assessment_of[url] = assessment
+        if first is None:
+            # This process's first PDF also loads WeasyPrint and the fonts, which a
+            # gunicorn worker does as it starts (gunicorn.conf.py).
+            first = timed(made(url, report_url, charts_cached=False))
+            row("first PDF of this process (loads WeasyPrint)", first, "ms")
+        row(
+            f"PDF, {label}, report page seen",
+            median_ms(made(url, report_url, charts_cached=True), runs),
+            "ms",
+        )
+        row(
+            f"PDF, {label}, nothing cached",
+            median_ms(made(url, report_url, charts_cached=False), runs),
+            "ms",
+        )
+        get_ok(client, url)
+        row(f"PDF, {label}, cached", median_ms(lambda url=url: get_ok(client, url)), "ms")
+        body = get_ok(client, url).content
+        pages = len(PdfReader(BytesIO(body)).pages)
+        row(f"PDF size, {label}", len(body) // 1024, f"KB, {pages} pages")
 
 
 def bulk_portfolio(consultant, organisations: int, per_organisation: int):
@@ -397,18 +456,39 @@ def portfolio_figures():
         response = client.get(reverse("portfolio_answers_csv"))
         return sum(chunk.count(b"\n") for chunk in response.streaming_content) - 1
 
-    executed = []
+    def export_xlsx():
 
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
+        response = client.get(reverse("portfolio_answers_xlsx"))
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return body
 
-    # Counted at the cursor: the streamed response runs its query after the view returns.
-    with connection.execute_wrapper(count):
-        rows = export()
+    def rows_in(body):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(BytesIO(body), read_only=True)
+        return sum(1 for _ in book.worksheets[0].iter_rows()) - 1
+
     runs = max(3, RUNS // 10)
-    row(f"answers CSV, {rows} answers, median of {runs}", median_ms(export, runs), "ms")
-    row("queries: answers CSV", len(executed))
+    for label, fn in (("answers CSV", export), ("answers Excel", export_xlsx)):
+        executed = []
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        # Counted at the cursor: the streamed response runs its query after the view returns.
+        with connection.execute_wrapper(count):
+            result = fn()
+        rows = result if isinstance(result, int) else rows_in(result)
+        row(f"{label}, {rows} answers, median of {runs}", median_ms(fn, runs), "ms")
+        row(f"queries: {label}", len(executed))
+    row(
+        "portfolio results Excel, 500 organisations",
+        median_ms(lambda: get_ok(client, reverse("portfolio_xlsx")), runs),
+        "ms",
+    )
 
 
 def wrk(url: str, cookie: str) -> float:

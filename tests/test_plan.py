@@ -8,10 +8,13 @@ holds 4–6, weight 1.25): Liderazgo all "parcialmente", Medición all "no", eve
   Marking 4 and 5 "sí": MED 2 / 3 = 66.67; overall 17.5 / 20 = 87.5 → centrada.
 """
 
+import datetime
+import io
 import re
 import threading
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -322,6 +325,13 @@ def test_the_plan_exports_csv_and_a_calendar_of_due_dates(client, example, alice
     assert len(lines) == 4
     overdue_line = next(line for line in lines if "Acción 4" in line)
     assert overdue_line.endswith(",sí,")  # overdue, no note
+    workbook = client.get(reverse("plan_xlsx", args=[example.organisation_id]))
+    (sheet,) = openpyxl.load_workbook(io.BytesIO(workbook.content)).worksheets
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.title == "Plan" and len(rows) == len(lines)
+    overdue_row = next(row for row in rows if row[2] == "Acción 4")
+    assert isinstance(overdue_row[4], datetime.datetime)  # the due date, as a date cell
+    assert overdue_row[7] == "sí"
     ics = client.get(reverse("plan_ics", args=[example.organisation_id]))
     assert ics["Content-Type"].startswith("text/calendar")
     body = ics.content.decode()

@@ -1,13 +1,15 @@
 import csv
+import datetime
 import io
 import re
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments import selectors, services
 from assessments.models import Assessment, Membership, Organisation
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
 
@@ -125,7 +127,15 @@ def test_comparing_with_an_organisation_not_followed_is_refused(client, portfoli
 
 def test_managers_cannot_reach_consultant_pages(client, bank, alice):
     client = client_for(client, alice)
-    for name in ("portfolio", "compare", "client_add", "portfolio_csv", "portfolio_answers_csv"):
+    for name in (
+        "portfolio",
+        "compare",
+        "client_add",
+        "portfolio_csv",
+        "portfolio_xlsx",
+        "portfolio_answers_csv",
+        "portfolio_answers_xlsx",
+    ):
         assert client.get(reverse(name)).status_code == 404, name
 
 
@@ -177,3 +187,41 @@ def test_answers_csv_streams_every_scored_answer_in_fixed_queries(
     assert response.streaming
     assert len(rows) == 1 + 4 * 20  # four submitted assessments
     assert rows[1][0] == "Org 0"
+
+
+def read_xlsx(response) -> dict[str, list[tuple]]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}
+
+
+def test_the_answers_workbook_holds_every_answer_in_the_same_fixed_queries(
+    client, portfolio_of, django_assert_num_queries
+):
+    consultant, _organisations = portfolio_of(3)
+    client = client_for(client, consultant)
+    csv_rows = read_csv(client.get(reverse("portfolio_answers_csv")))
+    # session, user, consultant check, answers: as many as the CSV, whatever the data
+    with django_assert_num_queries(4):
+        sheets = read_xlsx(client.get(reverse("portfolio_answers_xlsx")))
+    (rows,) = sheets.values()
+    assert len(rows) == len(csv_rows) == 1 + 4 * 20
+    assert [str(c) for c in rows[0]] == csv_rows[0]
+    first = rows[1]
+    assert first[0] == "Org 0"
+    assert isinstance(first[1], datetime.datetime)  # a date cell
+    assert isinstance(first[2], int) and isinstance(first[4], int)  # version, question number
+
+
+def test_the_portfolio_workbook_adds_a_sheet_with_a_column_per_area(client, portfolio_of):
+    consultant, organisations = portfolio_of(2)
+    sheets = read_xlsx(client_for(client, consultant).get(reverse("portfolio_xlsx")))
+    assert list(sheets) == ["Resultados", "Por organización"]
+    results, by_organisation = sheets.values()
+    assert len(results) == 1 + 2 * 6
+    header = by_organisation[0]
+    assert header[:6] == ("organización", "sector", "tamaño", "país", "fecha", "puntuación global")
+    assert header[7:] == tuple(a.name for a in selectors.area_columns())
+    org0 = next(r for r in by_organisation if r[0] == "Org 0")
+    assert org0[5] == 50 and org0[6] == "En desarrollo"
+    assert all(isinstance(score, (int, float)) for score in org0[7:])

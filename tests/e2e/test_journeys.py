@@ -2,6 +2,7 @@ import io
 import re
 import time
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from pypdf import PdfReader
@@ -469,3 +470,78 @@ def test_a_what_if_becomes_a_plan_that_the_next_assessment_judges(visit):
     second = Action.objects.get(organisation=olive, question__number=6)
     assert by_question == {str(first.pk): "improved", str(second.pk): "unchanged"}
     assert tab.accessibility_violations() == []
+
+
+def test_an_admin_reweights_a_question_in_a_spreadsheet_and_publishes_the_import(visit, tmp_path):
+    tab = visit("admin")
+    page = tab.page
+    published = QuestionBank.objects.get(version=1)
+    tab.goto(f"/admin/assessments/questionbank/{published.pk}/change/")
+    with page.expect_download() as download:
+        page.click("text=Exportar XLSX")
+    exported = tmp_path / download.value.suggested_filename
+    download.value.save_as(exported)
+    assert exported.name == "orientacion-question-bank-v1.xlsx"
+
+    # What an admin does in a spreadsheet program: question 4 now weighs 3.
+    book = openpyxl.load_workbook(exported)
+    questions = book["questions"]
+    header = [cell.value for cell in questions[1]]
+    row = next(r for r in questions.iter_rows(min_row=2) if r[header.index("number")].value == 4)
+    assert row[header.index("weight")].value == 1
+    row[header.index("weight")].value = 3
+    edited = tmp_path / "banco-editado.xlsx"
+    book.save(edited)
+
+    tab.goto("/admin/assessments/questionbank/")
+    page.click("text=Importar")
+    page.set_input_files("input[type=file]", str(edited))
+    page.click("input[type=submit][value='Vista previa']")
+    page.wait_for_selector("[data-import-preview]")
+    tab.shot("preview")
+    changes = page.locator("[data-change]")
+    assert changes.count() == 1
+    assert "Pregunta con otro peso" in changes.first.text_content()
+    assert "¿Tenemos un programa formal" in changes.first.text_content()
+    versions_before = set(QuestionBank.objects.values_list("version", flat=True))
+    assert page.locator(".errornote").count() == 0
+
+    page.click("input[type=submit][value='Importar como nueva versión en borrador']")
+    page.wait_for_selector(".messagelist .success")
+    tab.shot("imported")
+    (version,) = set(QuestionBank.objects.values_list("version", flat=True)) - versions_before
+    imported = QuestionBank.objects.get(version=version)
+    assert imported.status == "draft"
+    assert Question.objects.get(area__bank=imported, number=4).weight == 3
+    assert Question.objects.get(area__bank=published, number=4).weight == 1
+
+    tab.goto("/admin/assessments/questionbank/")
+    page.check(f"input[name=_selected_action][value='{imported.pk}']")
+    page.select_option("select[name=action]", "publish")
+    page.click("button[name=index]")
+    page.wait_for_selector(".messagelist .success")
+    tab.shot("published")
+    imported.refresh_from_db()
+    assert imported.status == "published"
+    tab.goto(f"/admin/assessments/questionbank/{imported.pk}/history/")
+    assert "Importado de banco-editado.xlsx: 6 áreas, 20 preguntas." in page.text_content(
+        "#content"
+    )
+
+
+def test_a_manager_downloads_the_report_as_pdf_and_as_excel(visit, tmp_path):
+    tab = visit("ana")
+    page = tab.page
+    report = Assessment.objects.filter(
+        organisation__name="Hotel Brisa del Mar", status="submitted", is_round=False
+    ).latest("submitted_at")
+    tab.goto(f"/assessments/{report.pk}/report/")
+    with page.expect_download() as download:
+        page.click("text=Descargar PDF")
+    pdf = PdfReader(download.value.path())
+    first_page = pdf.pages[0].extract_text()
+    assert "Hotel Brisa del Mar" in first_page and "Trabajar primero" in first_page
+    with page.expect_download() as download:
+        page.click("text=Descargar Excel")
+    book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert book.sheetnames[:3] == ["Resumen", "Áreas", "Trabajar primero"]

@@ -1,13 +1,16 @@
+import dataclasses
 from datetime import timedelta
 
 from auditlog.context import set_actor
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from assessments import services
+from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Action,
     Assessment,
@@ -251,7 +254,7 @@ class Command(BaseCommand):
             self._plans(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
-                services.bank_new_version(bank=QuestionBank.objects.get(version=1))
+                self._imported_draft(users["admin"])
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         self.stdout.write(
@@ -306,6 +309,35 @@ class Command(BaseCommand):
                 user=users[username], organisation=organisation, defaults={"role": role}
             )
         return organisation
+
+    def _imported_draft(self, admin):
+        """Version 2 as an admin makes it in a spreadsheet: version 1 exported as a
+        workbook, question 6 weighed double, imported back; the admin log says so."""
+        published = selectors.bank_content(QuestionBank.objects.get(version=1))
+        edited = dataclasses.replace(
+            published,
+            questions=tuple(
+                dataclasses.replace(q, weight=2) if q.number == 6 else q
+                for q in published.questions
+            ),
+        )
+        name = "orientacion-question-bank-v1.xlsx"
+        workbook = downloads.xlsx_bytes(bank_io.xlsx_sheets(edited))
+        content = bank_io.read_bank_file(name, workbook)
+        draft = services.bank_import(content=content)
+        with translation.override("es"):  # as the demo admin's admin speaks
+            message = _("Imported from %(file)s: %(areas)s areas, %(questions)s questions.") % {
+                "file": name,
+                "areas": len(content.areas),
+                "questions": len(content.questions),
+            }
+        LogEntry.objects.log_actions(
+            user_id=admin.pk,
+            queryset=[draft],
+            action_flag=ADDITION,
+            change_message=message,
+            single_object=True,
+        )
 
     def _invitations(self, users):
         """carmen's invitations: Metalúrgica Ibérica's manager accepted long ago; the
