@@ -120,3 +120,20 @@ def test_the_report_page_offers_the_pdf_in_the_reader_s_language(
     assert f'href="{reverse("assessment_pdf", args=[submitted.pk])}" download>{label}<' in (
         page.content.decode()
     )
+
+
+def test_the_pdf_s_queries_do_not_grow_with_the_report(client, submitted, alice, bank):
+    """The PDF reads what the report page reads, in as many queries, however many
+    answers and notes the report holds; once made, only who may read it is looked up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alice_client = client_for(client, alice)
+    with CaptureQueriesContext(connection) as made:
+        get_pdf(alice_client, submitted)
+    with CaptureQueriesContext(connection) as cached:
+        get_pdf(alice_client, submitted)
+    # session, user, the assessment with the viewer's role; then the areas, questions,
+    # responses and answers, agreed answers
+    assert len(made) == 7, [q["sql"][:80] for q in made.captured_queries]
+    assert len(cached) == 3, [q["sql"][:80] for q in cached.captured_queries]
