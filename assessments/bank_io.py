@@ -22,6 +22,9 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # busy: rows past these are not read.
 MAX_AREAS = 50
 MAX_QUESTIONS = 500
+# A workbook is a zip: a small upload can unpack to gigabytes. A real bank's unpacks to
+# well under a megabyte.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 
 BANK_COLUMNS = (
     "title_es",
@@ -204,6 +207,18 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise BankFileError(
+                [
+                    _(
+                        "The workbook unpacks to %(size)s MB; a question bank's is far "
+                        "smaller. Nothing was imported."
+                    )
+                    % {"size": unpacked // 1024 // 1024}
+                ]
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise BankFileError(

@@ -7,6 +7,7 @@ import html
 import io
 import json
 import re
+import zipfile
 from dataclasses import replace
 from decimal import Decimal
 
@@ -136,6 +137,21 @@ def test_a_workbook_without_its_areas_sheet_is_refused():
     with translation_es():
         (problem,) = problems_of("bank.xlsx", data)
     assert "le falta areas" in problem
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_not_opened():
+    """A zip bomb: a few kilobytes that would unpack to 50 MB of shared strings."""
+    content = bank_io.read_bank_file("bank.json", fixture_bytes())
+    source = io.BytesIO(workbook_bytes(content))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(bomb, "w") as packed:
+        for member in original.infolist():
+            packed.writestr(member, original.read(member), compress_type=zipfile.ZIP_DEFLATED)
+        packed.writestr("xl/padding.xml", b" " * (50 * 1024 * 1024), zipfile.ZIP_DEFLATED)
+    assert len(bomb.getvalue()) < bank_io.MAX_UPLOAD_BYTES
+    with translation_es():
+        (problem,) = problems_of("bank.xlsx", bomb.getvalue())
+    assert "se descomprime en 50 MB" in problem
 
 
 def test_the_comparison_names_each_kind_of_change():
