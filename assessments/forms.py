@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import django_filters
@@ -5,12 +6,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import validate_email
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Action, Answer, Organisation
+from assessments.models import ID_PATTERN, Action, Answer, Organisation, search_key
 from assessments.plan import TARGET_VALUES
 from assessments.services import AnswerInput, NewPerson
 
@@ -119,6 +121,7 @@ class NullsLastOrdering(django_filters.OrderingFilter):
 
 
 class PortfolioFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="search", max_length=100)
     sector = django_filters.ChoiceFilter(label=_("Sector"), empty_label=_("All sectors"))
     size_band = django_filters.ChoiceFilter(
         label=_("Size"), choices=Organisation.SizeBand.choices, empty_label=_("All sizes")
@@ -128,6 +131,12 @@ class PortfolioFilter(django_filters.FilterSet):
         label=_("Maturity level"),
         choices=[(code, label) for code, (label, _description) in LEVELS.items()],
         empty_label=_("All levels"),
+    )
+    not_assessed_since = django_filters.DateFilter(
+        label=_("Not assessed since"),
+        method="not_assessed_since_filter",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Organisations whose latest result is older, or that have none."),
     )
     sort = NullsLastOrdering(
         params={
@@ -144,11 +153,21 @@ class PortfolioFilter(django_filters.FilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["sector", "size_band", "level"]
+        fields = ["q", "sector", "size_band", "level", "not_assessed_since"]
 
     def __init__(self, *args, sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["sector"].extra["choices"] = [(s, s) for s in sectors]
+
+    def search(self, queryset, _name, value):
+        """Every word of `value`, in any case and with or without accents, in the name."""
+        for word in search_key(value).split():
+            queryset = queryset.filter(search_name__contains=word)
+        return queryset
+
+    def not_assessed_since_filter(self, queryset, _name, value):
+        start_of_day = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
+        return queryset.filter(Q(current_date__lt=start_of_day) | Q(current_date=None))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -1,4 +1,5 @@
 import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -241,6 +242,9 @@ class Organisation(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
+    # The name as the portfolio's search compares it: lower case, without accents, kept
+    # with the name on every save, so that both databases search it alike.
+    search_name = models.CharField(max_length=200, editable=False, default="")
 
     class Meta:
         ordering = ["name"]
@@ -249,6 +253,19 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
+
+
+def search_key(text: str) -> str:
+    """ "Casa Rural El Olivo" → "casa rural el olivo", "Ñandú" → "nandu": what a search
+    compares, so that "lonja" finds "La Lonja" whatever the case and the accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class Membership(models.Model):

@@ -55,6 +55,7 @@ from assessments.models import (  # noqa: E402
     Organisation,
     Question,
     QuestionBank,
+    search_key,
 )
 from scripts import live  # noqa: E402
 
@@ -333,6 +334,7 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int):
     orgs = Organisation.objects.bulk_create(
         Organisation(
             name=f"Cliente {i:03d}",
+            search_name=search_key(f"Cliente {i:03d}"),  # bulk_create does not call save()
             sector=sectors[i % len(sectors)],
             size_band=["micro", "small", "medium", "large"][i % 4],
             country="España",

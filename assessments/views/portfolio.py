@@ -1,6 +1,7 @@
 """The consultants' workspace: portfolio, comparison, progress, new clients, exports."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.timezone import localdate
@@ -29,6 +30,10 @@ def _selected_organisations(request) -> list:
     return chosen.organisations()
 
 
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+
+
 @require_GET
 def portfolio(request):
     _require_consultant(request.user)
@@ -38,7 +43,8 @@ def portfolio(request):
     filters = PortfolioFilter(
         request.GET, queryset=selectors.portfolio(request.user), sectors=sectors
     )
-    rows = list(filters.qs)
+    page, per_page = _page(request, filters.qs)
+    rows = list(page.object_list)
     top_areas = selectors.areas_by_id(row.top_area_id for row in rows)
     for row in rows:
         row.top_area = top_areas.get(row.top_area_id)
@@ -47,11 +53,29 @@ def portfolio(request):
         "assessments/portfolio.html",
         {
             "rows": rows,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
             "filters": filters,
             "sort": filters.current_sort,
             "query": _query_without(request, "sort"),
+            "page_query": _query_without(request, "page"),
         },
     )
+
+
+def _page(request, queryset):
+    """The page `?page=` names, of `?per_page=` rows (one of PAGE_SIZES, else the default).
+    A page past the end is the last one (the filters may have just shrunk the list);
+    anything that is not a page number at all is a 404."""
+    size = request.GET.get("per_page", "")
+    per_page = int(size) if size in {str(s) for s in PAGE_SIZES} else DEFAULT_PAGE_SIZE
+    paginator = Paginator(queryset, per_page)
+    number = request.GET.get("page", "1")
+    if not number.isascii() or not number.isdigit() or int(number) < 1:
+        raise Http404
+    return paginator.page(min(int(number), paginator.num_pages)), per_page
 
 
 def _query_without(request, *names) -> str:
