@@ -1,5 +1,6 @@
 """Comparing results over time and against a benchmark: plain functions on plain data."""
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -58,3 +59,29 @@ def against_benchmark(
         code: (scores[code] - benchmark[code]) if code in scores and code in benchmark else None
         for code in benchmark.keys() | scores.keys()
     }
+
+
+# A percentile over fewer organisations than this says more about who they are than about
+# where one stands: it is not shown.
+MIN_PERCENTILE_GROUP = 5
+
+
+def percentiles(scores: Mapping[object, float]) -> dict[object, int | None]:
+    """Each member's percentile within the group `scores` holds (member → its score):
+    100 × (members with a lower score + half the *other* members with an equal score)
+    ÷ (group size − 1), rounded half-up to a whole number. The lowest alone is 0, the
+    highest alone 100. None for every member of a group smaller than
+    MIN_PERCENTILE_GROUP. One sort, whatever the group's size."""
+    if len(scores) < MIN_PERCENTILE_GROUP:
+        return dict.fromkeys(scores)
+    ordered = sorted(scores.values())
+    others = len(ordered) - 1
+    result = {}
+    for member, score in scores.items():
+        lower = bisect_left(ordered, score)
+        equal_others = bisect_right(ordered, score) - lower - 1
+        # Twice the numerator and the denominator: whole numbers, so the rounding of
+        # exact halves (x.5) is half-up and never a float's guess.
+        doubled = 100 * (2 * lower + equal_others)
+        result[member] = (doubled + others) // (2 * others)
+    return result
