@@ -85,3 +85,28 @@ def percentiles(scores: Mapping[object, float]) -> dict[object, int | None]:
         doubled = 100 * (2 * lower + equal_others)
         result[member] = (doubled + others) // (2 * others)
     return result
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one organisation's score stands: among all of a consultant's organisations
+    with a result, and among those of its sector (None where the group is too small)."""
+
+    portfolio: int | None
+    portfolio_size: int
+    sector: int | None
+    sector_size: int
+
+
+def standings(results: Mapping[object, tuple[str, float]]) -> dict[object, Standing]:
+    """Member → its Standing, from member → (sector, score) for every member with a result."""
+    overall = percentiles({member: score for member, (_sector, score) in results.items()})
+    by_sector: dict[str, dict] = {}
+    for member, (sector, score) in results.items():
+        by_sector.setdefault(sector, {})[member] = score
+    in_sector = {}
+    for group in by_sector.values():
+        in_sector.update({m: (p, len(group)) for m, p in percentiles(group).items()})
+    return {
+        member: Standing(overall[member], len(results), *in_sector[member]) for member in results
+    }

@@ -142,6 +142,8 @@ class PortfolioFilter(django_filters.FilterSet):
         params={
             "name": "name",
             "score": "current_score",
+            # Within the portfolio a higher score is never a lower percentile.
+            "percentile": "current_score",
             "level": "current_score",  # levels rise with the score
             "date": "current_date",
             "top": "top_area_order",  # in checklist order

@@ -36,7 +36,7 @@ QUERY_CEILINGS = {
     "assessment_report": 12,
     "assessment_chart": 7,  # test_views_report
     "assessment_pdf": 7,  # test_pdf_report
-    "portfolio": 7,  # test_views_portfolio
+    "portfolio": 8,  # test_views_portfolio
     "compare": 8,  # test_views_portfolio
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio

@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.comparison import MIN_PERCENTILE_GROUP, percentiles
+from assessments.comparison import MIN_PERCENTILE_GROUP, Standing, percentiles, standings
 
 
 def test_the_lowest_is_0_and_the_highest_100():
@@ -73,3 +73,19 @@ def by_the_rule(scores: dict) -> dict:
 @given(st.dictionaries(st.integers(), st.integers(0, 100) | st.decimals(0, 100, places=2)))
 def test_the_one_pass_matches_the_rule_for_any_group(scores):
     assert percentiles(scores) == by_the_rule(scores)
+
+
+def test_standings_place_each_member_in_the_portfolio_and_in_its_sector():
+    results = {
+        # Six hotels: 10, 20, 30, 40, 50, 60; three factories: 15, 25, 35.
+        **{f"hotel{i}": ("Hostelería", 10 * i) for i in range(1, 7)},
+        **{f"factory{i}": ("Industria", 10 * i + 5) for i in range(1, 4)},
+    }
+    result = standings(results)
+    # hotel3 (30): 4 lower of 8 others in the portfolio (10, 15, 20, 25) → 50; 2 lower of
+    # 5 other hotels → 40.
+    assert result["hotel3"] == Standing(portfolio=50, portfolio_size=9, sector=40, sector_size=6)
+    # factory1 (15): 1 lower of 8 → 12.5 → 13; only three factories: no sector figure.
+    assert result["factory1"] == Standing(
+        portfolio=13, portfolio_size=9, sector=None, sector_size=3
+    )

@@ -160,3 +160,40 @@ def test_not_assessed_since_lists_older_results_and_organisations_without_one(
     assert response.status_code == 200
     assert "Introduzca una fecha válida" in response.content.decode()
     assert names_on(response) == ["Acme", "Antigua", "Nueva"]
+
+
+def test_each_row_shows_its_percentile_in_the_portfolio_and_its_sector(client, bank, db):
+    """Six results in rising order, two of them tied: every answer "no"; "parcialmente"
+    but question 1 "no"; "parcialmente" twice; "parcialmente" but question 1 "sí"; every
+    answer "sí". Over 5 others: 0 lower → 0; 1 → 20; the tie, 2 lower + half of 1 equal
+    → 50 each; 4 → 80; 5 → 100. Three hotels and three factories: no sector figure."""
+    consultant = make_user("percentile-consultant")
+    choices = [
+        ("no", {}),
+        ("partly", {"q1": "no"}),
+        ("partly", {}),
+        ("partly", {}),
+        ("partly", {"q1": "yes"}),
+        ("yes", {}),
+    ]
+    for i, (choice, overrides) in enumerate(choices):
+        organisation = Organisation.objects.create(
+            name=f"Org {i}",
+            sector=["Hostelería", "Industria"][i % 2],
+            size_band="small",
+            country="España",
+        )
+        manager = make_user(f"percentile-manager-{i}")
+        Membership.objects.create(user=manager, organisation=organisation, role="manager")
+        Membership.objects.create(user=consultant, organisation=organisation, role="consultant")
+        assessment = services.assessment_start(organisation=organisation, user=manager)
+        services.answers_submit(
+            assessment=assessment,
+            user=manager,
+            answers=answer_inputs(bank, all_choices(choice, **overrides)),
+        )
+    body = get(client_for(client, consultant), sort="percentile").content.decode()
+    cells = re.findall(r"<td class=\"text-end\" data-percentile>(.*?)</td>", body, re.S)
+    shown = [re.sub(r"<[^>]+>", " ", cell).split()[0] for cell in cells]
+    assert shown == ["0", "20", "50", "50", "80", "100"]
+    assert body.count("sector: — (solo 3 con resultado; hacen falta 5)") == 6

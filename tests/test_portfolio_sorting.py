@@ -50,6 +50,9 @@ EXPECTED = {
     "-name": ["Gamma", "Epsilon", "Delta", "Beta", "Alfa"],
     "score": ["Alfa", "Beta", "Delta", "Epsilon", "Gamma"],
     "-score": ["Delta", "Epsilon", "Alfa", "Beta", "Gamma"],
+    # A percentile rises with the score within the portfolio.
+    "percentile": ["Alfa", "Beta", "Delta", "Epsilon", "Gamma"],
+    "-percentile": ["Delta", "Epsilon", "Alfa", "Beta", "Gamma"],
     "level": ["Alfa", "Beta", "Delta", "Epsilon", "Gamma"],
     "-level": ["Delta", "Epsilon", "Alfa", "Beta", "Gamma"],
     "date": ["Alfa", "Beta", "Delta", "Epsilon", "Gamma"],

@@ -91,8 +91,9 @@ def test_portfolio_and_comparison_queries_do_not_grow(
         client = client_for(client, consultant)
         compare = reverse("compare") + "?" + "&".join(f"org={o.pk}" for o in organisations)
         # session, user, consultant check, sectors, how many match (for the pages), the
-        # page's organisations with their results, top areas
-        with django_assert_num_queries(7):
+        # page's organisations with their results, top areas, every result's score and
+        # sector (for the percentiles)
+        with django_assert_num_queries(8):
             client.get(reverse("portfolio"))
         # session, user, consultant check, selected organisations, current bank, its
         # areas, current area scores, benchmark

@@ -8,7 +8,7 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import downloads, formatting, selectors, services
+from assessments import comparison, downloads, formatting, selectors, services
 from assessments import portfolio as layout
 from assessments.forms import ClientForm, ComparisonFilter, PortfolioFilter
 from assessments.levels import level_label
@@ -46,8 +46,10 @@ def portfolio(request):
     page, per_page = _page(request, filters.qs)
     rows = list(page.object_list)
     top_areas = selectors.areas_by_id(row.top_area_id for row in rows)
+    standings = comparison.standings(selectors.portfolio_results(request.user))
     for row in rows:
         row.top_area = top_areas.get(row.top_area_id)
+        row.standing = standings.get(row.pk)
     return render(
         request,
         "assessments/portfolio.html",
