@@ -12,8 +12,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Action, Answer, Organisation, search_key
+from assessments.models import ID_PATTERN, Action, Answer, Organisation
 from assessments.plan import TARGET_VALUES
+from assessments.selectors import name_matches
 from assessments.services import AnswerInput, NewPerson
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
@@ -162,10 +163,7 @@ class PortfolioFilter(django_filters.FilterSet):
         self.filters["sector"].extra["choices"] = [(s, s) for s in sectors]
 
     def search(self, queryset, _name, value):
-        """Every word of `value`, in any case and with or without accents, in the name."""
-        for word in search_key(value).split():
-            queryset = queryset.filter(search_name__contains=word)
-        return queryset
+        return name_matches(queryset, value)
 
     def not_assessed_since_filter(self, queryset, _name, value):
         start_of_day = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
@@ -223,6 +221,10 @@ class ComparisonFilter(django_filters.FilterSet):
         """The chosen organisations, in the order the request names them."""
         chosen = {str(o.pk): o for o in self.form.cleaned_data["org"]}
         return [chosen[value] for value in dict.fromkeys(self.data.getlist("org"))]
+
+
+class CompareSearchForm(forms.Form):
+    q = forms.CharField(label=_("Add organisations by name"), max_length=100, required=False)
 
 
 # At most this many new people in one round's form: a team, not a mailing list.

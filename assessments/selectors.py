@@ -18,6 +18,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    search_key,
 )
 
 
@@ -311,6 +312,20 @@ def portfolio(user) -> QuerySet[Organisation]:
         top_area_id=Subquery(top_area.values("area_id")[:1]),
         top_area_order=Subquery(top_area.values("area__order")[:1]),
     )
+
+
+def name_matches(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organisation]:
+    """The organisations whose name holds every word of `text`, whatever the case and
+    the accents ("lonja" finds "La Lonja", "rural olivo" "Casa Rural El Olivo")."""
+    for word in search_key(text).split():
+        organisations = organisations.filter(search_name__contains=word)
+    return organisations
+
+
+def search_followed(user, text: str, exclude=(), limit: int = 20) -> list[Organisation]:
+    """Followed organisations matching `text` (name_matches), by name, `exclude` left out."""
+    organisations = name_matches(followed_organisations(user).exclude(pk__in=exclude), text)
+    return list(organisations.order_by("name", "pk")[:limit])
 
 
 def portfolio_results(user) -> dict[int, tuple[str, object]]:

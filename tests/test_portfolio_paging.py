@@ -197,3 +197,27 @@ def test_each_row_shows_its_percentile_in_the_portfolio_and_its_sector(client, b
     shown = [re.sub(r"<[^>]+>", " ", cell).split()[0] for cell in cells]
     assert shown == ["0", "20", "50", "50", "80", "100"]
     assert body.count("sector: — (solo 3 con resultado; hacen falta 5)") == 6
+
+
+def test_the_comparison_adds_organisations_found_by_name_and_keeps_the_chosen(client, book):
+    consultant, organisations = book
+    signed_in = client_for(client, consultant)
+    lonja, olivo = organisations[0], organisations[1]
+    body = signed_in.get(reverse("compare"), {"org": lonja.pk, "q": "RURAL olivo"}).content.decode()
+    matches = re.findall(r'<li class="mb-1">([^<]+)<', body)
+    assert [m.strip() for m in matches] == ["Casa Rural El Olivo"]
+    add = unescape(re.search(rf'href="\?([^"]*org={olivo.pk})"', body).group(1))
+    assert add == f"org={lonja.pk}&org={olivo.pk}"
+    # Already chosen organisations are not offered again.
+    body = signed_in.get(reverse("compare"), {"org": lonja.pk, "q": "lonja"}).content.decode()
+    assert [m.strip() for m in re.findall(r'<li class="mb-1">([^<]+)<', body)] == ["LONJA DEL MAR"]
+
+
+def test_the_comparison_search_finds_only_the_consultant_s_own_book(client, book, charlie, acme):
+    """charlie follows Acme only: searching for a name of another consultant's book finds
+    nothing, and naming one of its organisations by id is a 404."""
+    _consultant, organisations = book
+    signed_in = client_for(client, charlie)
+    body = signed_in.get(reverse("compare"), {"q": "lonja"}).content.decode()
+    assert "data-no-matches" in body and "Lonja" not in body
+    assert signed_in.get(reverse("compare"), {"org": organisations[0].pk}).status_code == 404

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments import comparison, downloads, formatting, selectors, services
 from assessments import portfolio as layout
-from assessments.forms import ClientForm, ComparisonFilter, PortfolioFilter
+from assessments.forms import ClientForm, CompareSearchForm, ComparisonFilter, PortfolioFilter
 from assessments.levels import level_label
 from assessments.models import Membership
 
@@ -87,9 +87,11 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
-def _comparison(request):
-    _require_consultant(request.user)
-    organisations = _selected_organisations(request)
+def _comparison(request, organisations=None):
+    """The comparison table of `organisations` (those ?org= names, for a chart's URL)."""
+    if organisations is None:
+        _require_consultant(request.user)
+        organisations = _selected_organisations(request)
     if not organisations:
         return None
     focus_id = request.GET.get("focus")
@@ -103,23 +105,53 @@ def _comparison(request):
     )
 
 
+# How many organisations a search offers to add at once: a name narrows it further.
+SEARCH_RESULTS = 20
+
+
 @require_GET
 def compare(request):
-    table = _comparison(request)
-    if table is None:
-        messages.info(request, _("Choose the organisations to compare in the portfolio."))
-        return redirect("portfolio")
-    versions = sorted({o.current_bank for o, _scores in table.rows if o.current_bank})
-    return render(
-        request,
-        "assessments/compare.html",
-        {
-            "versions": versions,
-            "table": table,
-            "query": _query_without(request, "focus"),
-            "chart_query": request.GET.urlencode(),
-        },
-    )
+    """The chosen organisations side by side, and a search by name to add others: the
+    choice lives in the address (?org=…), so it can be bookmarked and shared."""
+    _require_consultant(request.user)
+    organisations = _selected_organisations(request)
+    chosen_query = _query_without(request, "q", "focus")
+    search = CompareSearchForm(request.GET)
+    matches = []
+    if search.is_valid() and search.cleaned_data["q"]:
+        matches = selectors.search_followed(
+            request.user,
+            search.cleaned_data["q"],
+            exclude=[o.pk for o in organisations],
+            limit=SEARCH_RESULTS + 1,
+        )
+    table = _comparison(request, organisations)
+    standings = comparison.standings(selectors.portfolio_results(request.user)) if table else {}
+    context = {
+        "organisations": [
+            (o, _query_without_value(request, "org", str(o.pk), "q", "focus"))
+            for o in organisations
+        ],
+        "search": search,
+        "matches": matches[:SEARCH_RESULTS],
+        "more_matches": len(matches) > SEARCH_RESULTS,
+        "chosen_query": chosen_query,
+        "table": table,
+        "rows": [(o, values, standings.get(o.pk)) for o, values in table.rows] if table else [],
+        "versions": sorted({o.current_bank for o in organisations if o.current_bank}),
+        "query": _query_without(request, "focus"),
+        "chart_query": request.GET.urlencode(),
+    }
+    return render(request, "assessments/compare.html", context)
+
+
+def _query_without_value(request, name, value, *others) -> str:
+    """The query string with one value of a repeated parameter taken out (and `others`)."""
+    query = request.GET.copy()
+    query.setlist(name, [v for v in query.getlist(name) if v != value])
+    for other in others:
+        query.pop(other, None)
+    return query.urlencode()
 
 
 def _chart_download(chart, key):

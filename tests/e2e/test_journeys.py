@@ -188,10 +188,15 @@ def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
     assert tab.accessibility_violations() == []
     page.click("text=Puntuación")  # sort by score
     tab.shot("sorted")
-    for name in ("Hotel Brisa del Mar", "Restaurante La Lonja", "Metalúrgica Ibérica"):
-        page.check(f"tr:has-text('{name}') input[name=org]")
-    page.click("text=Comparar las organizaciones seleccionadas")
+    # The first from its row, the others by searching their names, in any case and
+    # without accents.
+    page.click("tr:has-text('Hotel Brisa del Mar') >> text=Comparar")
     page.wait_for_selector("#comparison-table")
+    for typed, name in (("lonja", "Restaurante La Lonja"), ("METALURGICA", "Metalúrgica Ibérica")):
+        page.fill("input[name=q]", typed)
+        page.click("button:has-text('Buscar')")
+        page.click(f"[data-matches] li:has-text('{name}') >> text=Añadir")
+        page.wait_for_selector(f"[data-chosen] :text('{name}')")
     tab.shot("comparison")
     rows = page.locator("#comparison-table tbody tr")
     assert rows.count() == 4  # three organisations and the benchmark
