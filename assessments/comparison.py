@@ -110,3 +110,21 @@ def standings(results: Mapping[object, tuple[str, float]]) -> dict[object, Stand
     return {
         member: Standing(overall[member], len(results), *in_sector[member]) for member in results
     }
+
+
+def area_standings(
+    sectors: Mapping[object, str], area_scores: Mapping[object, Mapping[str, float]]
+) -> dict[object, dict[str, Standing]]:
+    """Member → area code → Standing of that area's score, each area its own group (an
+    area a member's result did not score is left out of that area's group)."""
+    codes = {code for scores in area_scores.values() for code in scores}
+    by_area = {
+        code: standings(
+            {m: (sectors[m], scores[code]) for m, scores in area_scores.items() if code in scores}
+        )
+        for code in codes
+    }
+    return {
+        member: {code: by_area[code][member] for code in scores}
+        for member, scores in area_scores.items()
+    }

@@ -282,6 +282,12 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    # A consultant's choice: the organisation's managers see, on their current report, its
+    # percentile among the organisations of its sector in this consultant's book (one
+    # figure and the group's size, never another organisation's name or score).
+    shares_sector_percentile = models.BooleanField(
+        _("managers see their sector percentile"), default=False
+    )
 
     class Meta:
         verbose_name = _("membership")

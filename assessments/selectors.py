@@ -335,6 +335,34 @@ def portfolio_results(user) -> dict[int, tuple[str, object]]:
     return {pk: (sector, score) for pk, sector, score in rows}
 
 
+def book_area_scores(user) -> dict[int, dict[str, object]]:
+    """Organisation id → area code → score of the current result of every followed
+    organisation that has one, in one query."""
+    rows = AreaResult.objects.filter(assessment__in=current_results(user)).values_list(
+        "assessment__organisation_id", "area_code", "score"
+    )
+    scores: dict[int, dict[str, object]] = {}
+    for organisation_id, code, score in rows:
+        scores.setdefault(organisation_id, {})[code] = score
+    return scores
+
+
+def sector_sharer(organisation_id: int):
+    """A consultant who lets this organisation's managers see its sector percentile
+    within their book (the first to have switched it on), or None."""
+    membership = (
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            role=Membership.Role.CONSULTANT,
+            shares_sector_percentile=True,
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
 def areas_by_id(area_ids) -> dict[int, Area]:
     return {area.pk: area for area in Area.objects.filter(pk__in=[a for a in area_ids if a])}
 
@@ -618,3 +646,24 @@ def bank_fixture(bank: QuestionBank) -> str:
         use_natural_primary_keys=True,
         indent=2,
     )
+
+
+# For a report: whether it is its organisation's current result (no later submitted one),
+# and whether a consultant shares the sector percentile with its managers.
+STANDING_ANNOTATIONS = {
+    "is_current_result": ~Exists(
+        Assessment.objects.filter(
+            organisation=OuterRef("organisation"), status=Assessment.Status.SUBMITTED
+        ).filter(
+            Q(submitted_at__gt=OuterRef("submitted_at"))
+            | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk"))
+        )
+    ),
+    "sector_percentile_shared": Exists(
+        Membership.objects.filter(
+            organisation=OuterRef("organisation"),
+            role=Membership.Role.CONSULTANT,
+            shares_sector_percentile=True,
+        )
+    ),
+}

@@ -749,3 +749,9 @@ def bank_import(*, content: bank_io.BankContent) -> QuestionBank:
             for q in content.questions
         )
     return bank
+
+
+def sector_percentile_share(*, membership: Membership, shared: bool) -> None:
+    """A consultant's choice to show an organisation's managers its sector percentile."""
+    membership.shares_sector_percentile = shared
+    membership.save(update_fields=["shares_sector_percentile"])

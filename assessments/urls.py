@@ -95,6 +95,11 @@ urlpatterns = [
     path("portfolio/answers.xlsx", views.answers_export, XLSX, name="portfolio_answers_xlsx"),
     path("organisations/<id:organisation_id>/progress/", views.progress, name="progress"),
     path(
+        "organisations/<id:organisation_id>/sector-percentile/",
+        views.sector_percentile_share,
+        name="sector_percentile_share",
+    ),
+    path(
         "organisations/<id:organisation_id>/progress/chart/<slug:key>.svg",
         views.progress_chart,
         name="progress_chart",

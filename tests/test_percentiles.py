@@ -7,7 +7,13 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.comparison import MIN_PERCENTILE_GROUP, Standing, percentiles, standings
+from assessments.comparison import (
+    MIN_PERCENTILE_GROUP,
+    Standing,
+    area_standings,
+    percentiles,
+    standings,
+)
 
 
 def test_the_lowest_is_0_and_the_highest_100():
@@ -89,3 +95,15 @@ def test_standings_place_each_member_in_the_portfolio_and_in_its_sector():
     assert result["factory1"] == Standing(
         portfolio=13, portfolio_size=9, sector=None, sector_size=3
     )
+
+
+def test_each_area_is_its_own_group():
+    sectors = {f"o{i}": "Hostelería" for i in range(5)}
+    # LID rises with i; MED falls; o4's result did not score MED (an older bank).
+    area_scores = {f"o{i}": {"LID": 10 * i, "MED": 50 - 10 * i} for i in range(4)}
+    area_scores["o4"] = {"LID": 40}
+    result = area_standings(sectors, area_scores)
+    assert result["o0"]["LID"].portfolio == 0 and result["o4"]["LID"].portfolio == 100
+    # MED has four members only: no percentile, and o4 has no MED figure at all.
+    assert result["o0"]["MED"] == Standing(None, 4, None, 4)
+    assert "MED" not in result["o4"]

@@ -32,6 +32,7 @@ from assessments.views.portfolio import (
     portfolio_export,
     progress,
     progress_chart,
+    sector_percentile_share,
 )
 from assessments.views.rounds import (
     round_agree,
@@ -76,4 +77,5 @@ __all__ = [
     "round_manage",
     "round_remind",
     "round_start",
+    "sector_percentile_share",
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import answer_page, downloads, plan, reports, selectors, services
+from assessments import answer_page, comparison, downloads, plan, reports, selectors, services
 from assessments.assessment_scoring import submitted_values
 from assessments.forms import AnswersForm
 from assessments.models import Membership
@@ -206,7 +206,7 @@ def assessment_report(request, assessment_id: int):
         request.user,
         assessment_id,
         related=["submitted_by"],
-        annotations=selectors.HAS_PREVIOUS_PLAN,
+        annotations={**selectors.HAS_PREVIOUS_PLAN, **selectors.STANDING_ANNOTATIONS},
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
@@ -222,8 +222,44 @@ def assessment_report(request, assessment_id: int):
         "team": team,
         "verdicts": _previous_plan_verdicts(assessment) if team else [],
         "open_questions": _open_questions(assessment) if team else [],
+        "standing": _standing(request.user, assessment),
     }
     return render(request, "assessments/report.html", context)
+
+
+def _standing(user, assessment):
+    """Where the organisation's current result stands: for its consultant, in their book
+    and its sector, overall and by area; for its managers, its sector percentile alone,
+    if a consultant shares it. None on an older result, and for anyone else."""
+    if not assessment.is_current_result:
+        return None
+    organisation_id = assessment.organisation_id
+    if assessment.viewer_role == Membership.Role.CONSULTANT:
+        book = user
+    elif assessment.viewer_role == Membership.Role.MANAGER and (
+        assessment.sector_percentile_shared
+    ):
+        book = selectors.sector_sharer(organisation_id)
+    else:
+        return None
+    results = selectors.portfolio_results(book)
+    if organisation_id not in results:
+        return None
+    overall = comparison.standings(results)[organisation_id]
+    if assessment.viewer_role == Membership.Role.MANAGER:
+        return {"sector_only": True, "overall": overall}
+    sectors = {pk: sector for pk, (sector, _score) in results.items()}
+    by_area = comparison.area_standings(sectors, selectors.book_area_scores(book))
+    areas = selectors.area_columns()
+    return {
+        "sector_only": False,
+        "overall": overall,
+        "areas": [
+            (area, by_area[organisation_id][area.code])
+            for area in areas
+            if area.code in by_area.get(organisation_id, {})
+        ],
+    }
 
 
 def _open_questions(assessment):

@@ -173,23 +173,42 @@ def _progress(request, organisation_id: int):
     view = layout.progress_view(
         organisation, selectors.progress(organisation.pk), selectors.area_columns()
     )
-    return organisation, view
+    return membership, view
 
 
 @require_GET
 def progress(request, organisation_id: int):
-    organisation, view = _progress(request, organisation_id)
+    membership, view = _progress(request, organisation_id)
     context = {
-        "organisation": organisation,
+        "organisation": membership.organisation,
+        "membership": membership,
         "progress": view,
-        "plan": selectors.plan_summary(organisation.pk),
+        "plan": selectors.plan_summary(membership.organisation_id),
     }
     return render(request, "assessments/progress.html", context)
 
 
+@require_POST
+def sector_percentile_share(request, organisation_id: int):
+    """A consultant lets the organisation's managers see its sector percentile in the
+    consultant's book on their current report, or stops it."""
+    membership = selectors.membership_for_user(
+        request.user, organisation_id, roles=[Membership.Role.CONSULTANT]
+    )
+    shared = request.POST.get("shared") == "1"
+    services.sector_percentile_share(membership=membership, shared=shared)
+    messages.success(
+        request,
+        _("Its managers now see their sector percentile on their current report.")
+        if shared
+        else _("Its managers no longer see their sector percentile."),
+    )
+    return redirect("progress", organisation_id=organisation_id)
+
+
 @require_GET
 def progress_chart(request, organisation_id: int, key: str):
-    _organisation, view = _progress(request, organisation_id)
+    _membership, view = _progress(request, organisation_id)
     return _chart_download(view.chart, key)
 
 
