@@ -32,12 +32,13 @@ QUERY_CEILINGS = {
     "assessment_answer": 6,  # test_views_answer
     # 7 (test_views_report); a report after a plan, first view: + its actions and the
     # previous assessment's answers and agreed answers (test_plan), and on a worker's first
-    # use of that assessment's bank version, its areas and questions
-    "assessment_report": 12,
+    # use of that assessment's bank version, its areas and questions; for its consultant,
+    # + every current score and area score of their book (test_percentile_pages)
+    "assessment_report": 14,
     "assessment_chart": 7,  # test_views_report
     "assessment_pdf": 7,  # test_pdf_report
     "portfolio": 8,  # test_views_portfolio
-    "compare": 10,  # 9 (test_views_portfolio), and a search by name
+    "compare": 11,  # 10 (test_views_portfolio), and a search by name
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio
     "portfolio_answers_xlsx": 4,  # test_views_portfolio

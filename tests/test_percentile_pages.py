@@ -123,3 +123,37 @@ def test_each_consultant_places_a_result_in_their_own_book_only(client, book):
     body = report(client, other, hotels[1][2])
     overall = text(body[body.index("data-standing-overall") :].split("</tr>")[0])
     assert "— solo 2 con resultado; hacen falta 5" in overall
+
+
+def test_the_comparison_shows_each_area_s_percentile(client, book):
+    consultant, hotels = book
+    best = hotels[4][0]  # every answer "sí": the highest score in every area
+    body = client_for(client, consultant).get(reverse("compare"), {"org": best.pk}).content.decode()
+    area_cells = re.findall(r"data-area-percentile>([^<]+)<", body)
+    assert area_cells == ["percentil 100"] * 6
+    overall = text(body[body.index("data-percentile>") :].split("</td>")[0])
+    assert overall.endswith(">100 sector: 100 (de 5)"), overall
+
+
+def test_the_consultant_s_report_reads_the_book_in_two_queries_whatever_its_size(
+    client, book, bank, django_assert_num_queries
+):
+    consultant, hotels = book
+    current = hotels[2][2]
+    signed_in = client_for(client, consultant)
+    signed_in.get(reverse("assessment_report", args=[current.pk]))  # the report is cached
+    # session, user, the assessment (with the viewer's role and whether it is current),
+    # every current score of the book, every current area score, the current bank and
+    # its areas
+    with django_assert_num_queries(7):
+        signed_in.get(reverse("assessment_report", args=[current.pk]))
+    for i in range(5):
+        more = Organisation.objects.create(
+            name=f"Más {i}", sector="Hostelería", size_band="small", country="España"
+        )
+        manager = make_user(f"more-manager-{i}")
+        Membership.objects.create(user=manager, organisation=more, role="manager")
+        Membership.objects.create(user=consultant, organisation=more, role="consultant")
+        submit(bank, more, manager, "partly", {})
+    with django_assert_num_queries(7):
+        signed_in.get(reverse("assessment_report", args=[current.pk]))

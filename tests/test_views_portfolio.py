@@ -96,9 +96,9 @@ def test_portfolio_and_comparison_queries_do_not_grow(
         with django_assert_num_queries(8):
             client.get(reverse("portfolio"))
         # session, user, consultant check, selected organisations, current bank, its
-        # areas, current area scores, benchmark, every result's score and sector (for the
-        # percentiles)
-        with django_assert_num_queries(9):
+        # areas, current area scores, benchmark, every result's score and sector and
+        # every result's area scores (for the percentiles)
+        with django_assert_num_queries(10):
             client.get(compare)
         # session, user, consultant check, organisations, current area scores, bank, areas
         with django_assert_num_queries(7):

@@ -30,7 +30,7 @@ def _selected_organisations(request) -> list:
     return chosen.organisations()
 
 
-PAGE_SIZES = (25, 50, 100)
+PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -126,7 +126,14 @@ def compare(request):
             limit=SEARCH_RESULTS + 1,
         )
     table = _comparison(request, organisations)
-    standings = comparison.standings(selectors.portfolio_results(request.user)) if table else {}
+    standings, by_area = {}, {}
+    if table:
+        results = selectors.portfolio_results(request.user)
+        standings = comparison.standings(results)
+        by_area = comparison.area_standings(
+            {pk: sector for pk, (sector, _score) in results.items()},
+            selectors.book_area_scores(request.user),
+        )
     context = {
         "organisations": [
             (o, _query_without_value(request, "org", str(o.pk), "q", "focus"))
@@ -137,7 +144,19 @@ def compare(request):
         "more_matches": len(matches) > SEARCH_RESULTS,
         "chosen_query": chosen_query,
         "table": table,
-        "rows": [(o, values, standings.get(o.pk)) for o, values in table.rows] if table else [],
+        "rows": [
+            (
+                o,
+                [
+                    (value, by_area.get(o.pk, {}).get(area.code))
+                    for value, area in zip(values, table.columns, strict=True)
+                ],
+                standings.get(o.pk),
+            )
+            for o, values in table.rows
+        ]
+        if table
+        else [],
         "versions": sorted({o.current_bank for o in organisations if o.current_bank}),
         "query": _query_without(request, "focus"),
         "chart_query": request.GET.urlencode(),
@@ -269,12 +288,10 @@ def portfolio_export(request, fmt: str):
     """One row per organisation and area of its current result; the workbook adds a
     sheet with one row per organisation and a column per area."""
     _require_consultant(request.user)
-    organisations = [
-        o
-        for o in selectors.portfolio(request.user).order_by("name", "pk")
-        if o.current_id is not None
-    ]
-    scores = selectors.current_area_scores([o.pk for o in organisations])
+    organisations = list(
+        selectors.portfolio(request.user).exclude(current_id=None).order_by("name", "pk")
+    )
+    scores = selectors.book_area_scores(request.user)
     columns = selectors.area_columns()
     header = [
         _("organisation"),
@@ -300,7 +317,7 @@ def portfolio_export(request, fmt: str):
     results = downloads.Sheet(
         _("Results"),
         [*header, _("area code"), _("area"), _("area score")],
-        [
+        (
             [
                 *described(organisation),
                 area.code,
@@ -309,12 +326,12 @@ def portfolio_export(request, fmt: str):
             ]
             for organisation in organisations
             for area in columns
-        ],
+        ),
     )
     by_organisation = downloads.Sheet(
         _("By organisation"),
         [*header, *(area.name for area in columns)],
-        [
+        (
             [
                 *described(organisation),
                 *(
@@ -323,10 +340,10 @@ def portfolio_export(request, fmt: str):
                 ),
             ]
             for organisation in organisations
-        ],
+        ),
     )
     name = ("portfolio", localdate().isoformat())
-    return downloads.table_response(fmt, name, [results, by_organisation])
+    return downloads.table_response(fmt, name, [results, by_organisation], stream=True)
 
 
 @require_GET

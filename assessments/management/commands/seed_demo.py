@@ -252,6 +252,10 @@ class Command(BaseCommand):
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
             self._plans(users)
+            # carmen shows the hotel's managers their sector percentile on their report.
+            Membership.objects.filter(
+                user=users["carmen"], organisation__name="Hotel Brisa del Mar"
+            ).update(shares_sector_percentile=True)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
