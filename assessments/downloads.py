@@ -2,6 +2,7 @@
 same safe file name, formula guard and headers."""
 
 import csv
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -188,10 +189,17 @@ def pdf_bytes(html: str) -> bytes:
     fetch nothing but inline data (the charts): no file, no URL, whatever a text holds."""
     import weasyprint  # loads Pango and its fonts: paid by the first PDF, not every worker
 
-    stylesheet = weasyprint.CSS(filename=finders.find("css/report-pdf.css"))
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet])
+    return document.write_pdf(stylesheets=[_pdf_stylesheet()])
+
+
+@functools.cache
+def _pdf_stylesheet():
+    """The print sheet, parsed once per worker."""
+    import weasyprint
+
+    return weasyprint.CSS(filename=finders.find("css/report-pdf.css"))
 
 
 def warm_up_pdf() -> None:
