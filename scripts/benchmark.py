@@ -313,7 +313,7 @@ def pdf_figures(client, report, round_of_ten):
         row(f"PDF size, {label}", len(body) // 1024, f"KB, {pages} pages")
 
 
-def bulk_portfolio(consultant, organisations: int, per_organisation: int):
+def bulk_portfolio(consultant, organisations: int, per_organisation: int, prefix: str = ""):
     """`organisations` × `per_organisation` submitted assessments, scored by scoring.py and
     written in bulk (the services would take minutes for 2,000 assessments)."""
     from datetime import timedelta
@@ -329,12 +329,13 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int):
     area_rows, question_rows = scoring_rows(areas)
     questions = [q for area in areas for q in area.questions.all()]
     area_ids = {area.code: area.pk for area in areas}
-    manager = get_user_model().objects.create_user("bench-portfolio-manager")
+    manager = get_user_model().objects.create_user(f"bench-portfolio-manager{prefix}")
     sectors = ["Hostelería", "Industria", "Comercio", "Logística", "Salud"]
     orgs = Organisation.objects.bulk_create(
         Organisation(
-            name=f"Cliente {i:03d}",
-            search_name=search_key(f"Cliente {i:03d}"),  # bulk_create does not call save()
+            name=f"{prefix}Cliente {i:05d}",
+            # bulk_create does not call save()
+            search_name=search_key(f"{prefix}Cliente {i:05d}"),
             sector=sectors[i % len(sectors)],
             size_band=["micro", "small", "medium", "large"][i % 4],
             country="España",
@@ -493,6 +494,43 @@ def portfolio_figures():
     )
 
 
+BOOKS = [int(n) for n in os.environ.get("BENCH_BOOKS", "500,5000,20000").split(",")]
+
+
+def book_figures():
+    """The portfolio of a growing book: its first page, a middle page and a search by name,
+    each with its median time, queries and size, for each size of BOOKS."""
+    print(f"\nA consultant's book, 4 submitted assessments each (median of {RUNS} runs):")
+    for size in BOOKS:
+        consultant = get_user_model().objects.create_user(f"bench-book-{size}")
+        start = time.perf_counter()
+        bulk_portfolio(consultant, size, 4, prefix=f"B{size} ")
+        built = time.perf_counter() - start
+        client = Client()
+        client.force_login(consultant)
+        middle = max(1, size // 50 // 2)
+        pages = {
+            "first page": reverse("portfolio"),
+            f"page {middle}": reverse("portfolio") + f"?page={middle}",
+            "search by name": reverse("portfolio") + f"?q=cliente+{size // 3:05d}",
+        }
+        print(f"  {size} organisations (built in {built:.1f} s):")
+        for label, url in pages.items():
+            executed = []
+
+            def count(execute, sql, params, many, context, executed=executed):
+                executed.append(sql)
+                return execute(sql, params, many, context)
+
+            get_ok(client, url)  # the session's first request also refreshes it
+            with connection.execute_wrapper(count):
+                body = get_ok(client, url).content
+            took = median_ms(lambda url=url, client=client: get_ok(client, url))
+            row(f"  {label}", took, "ms")
+            row(f"  {label}: queries", len(executed))
+            row(f"  {label}: HTML", len(body) // 1024, "KB")
+
+
 def wrk(url: str, cookie: str) -> float:
     output = subprocess.run(
         ["wrk", "-t2", "-c8", f"-d{WRK_SECONDS}s", "-H", f"Cookie: {cookie}", url],
@@ -542,6 +580,7 @@ def main():
     client, report_url, answer_url = in_process(manager, report, big, draft, round_of_ten)
     over_http(client, report_url, answer_url, reverse("assessment_report", args=[round_of_ten.pk]))
     portfolio_figures()
+    book_figures()
     shutil.rmtree(WORK, ignore_errors=True)
 
 
