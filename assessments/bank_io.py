@@ -187,7 +187,7 @@ def _read_json(data: bytes) -> tuple[BankContent, list[str]]:
 
     bank = _record(label(banks[0][0]), banks[0][1], BANK_COLUMNS, problems)
     areas = [
-        _area(_record(label(p), f, AREA_COLUMNS, problems, key="bank"), label(p), problems)
+        _area(_record(label(p), f, AREA_COLUMNS, problems), label(p), problems)
         for p, f in by_model["assessments.area"][:MAX_AREAS]
     ]
     questions = []
@@ -296,9 +296,9 @@ def _too_many(areas: int, questions: int, problems: list) -> None:
         )
 
 
-def _record(where: str, values: dict, columns, problems: list, key: str = "") -> dict:
-    """`values` with exactly `columns` (and `key`, ignored), texts as text; a problem for
-    each column missing."""
+def _record(where: str, values: dict, columns, problems: list) -> dict:
+    """`values` reduced to `columns` (anything else, such as an area's bank reference, is
+    ignored), texts as text; a problem for each column missing."""
     absent = [c for c in columns if c not in values]
     if absent:
         problems.append(

@@ -2,10 +2,12 @@
 same safe file name, formula guard and headers."""
 
 import csv
+import datetime
 import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain, islice
 
 from django.contrib.staticfiles import finders
@@ -126,7 +128,7 @@ def _xlsx_value(worksheet, value):
         return value
     if not isinstance(value, str):
         # Decimal and date are written as Excel numbers and dates; anything else as text.
-        return value if hasattr(value, "as_tuple") or hasattr(value, "isoformat") else str(value)
+        return value if isinstance(value, (Decimal, datetime.date)) else str(value)
     if value.startswith(FORMULA_STARTS):
         return _text_cell(worksheet, value)
     # Most texts have no control character at all; checking that first keeps a 40,000-row

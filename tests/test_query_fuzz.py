@@ -45,7 +45,15 @@ def pages(bank, acme, alice, charlie, submitted):
     common = ["page", "next", "q"]
     urls = {
         reverse("home"): common,
-        reverse("portfolio"): ["sector", "size_band", "level", "sort", *common],
+        reverse("portfolio"): [
+            "sector",
+            "size_band",
+            "level",
+            "sort",
+            "per_page",
+            "not_assessed_since",
+            *common,
+        ],
         reverse("compare"): ["org", "focus", *common],
         reverse("portfolio_csv"): common,
         reverse("invitations"): common,

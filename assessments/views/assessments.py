@@ -310,13 +310,18 @@ def assessment_pdf(request, assessment_id: int):
         html = render_to_string("assessments/report_pdf.html", context, request=request)
         pdf = downloads.pdf_bytes(html)
         caches["default"].set(key, pdf)
-    name = downloads.filename(
+    name = _report_file_name(assessment, language, extension="pdf")
+    return downloads.pdf_response(name, pdf)
+
+
+def _report_file_name(assessment, *parts, extension: str) -> str:
+    """`orientacion-hotel-brisa-del-mar-2026-10-15[-es].pdf`, for every file of a report."""
+    return downloads.filename(
         slugify(assessment.organisation.name) or "organisation",
         assessment.submitted_at.date().isoformat(),
-        language,
-        extension="pdf",
+        *parts,
+        extension=extension,
     )
-    return downloads.pdf_response(name, pdf)
 
 
 @require_GET
@@ -324,11 +329,7 @@ def assessment_export(request, assessment_id: int, fmt: str):
     assessment, report = _submitted_report(request, assessment_id)
     if report is None:
         raise Http404
-    name = downloads.filename(
-        slugify(assessment.organisation.name) or "organisation",
-        assessment.submitted_at.date().isoformat(),
-        extension=fmt,
-    )
+    name = _report_file_name(assessment, extension=fmt)
     if fmt == "xlsx":
         return downloads.xlsx_response(name, reports.xlsx_sheets(assessment, report))
     return downloads.csv_response(name, reports.csv_rows(assessment, report))
