@@ -22,6 +22,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     frozen_banks_q,
+    refresh_current_results,
 )
 
 IMPORT_TEMPLATE = "admin/assessments/questionbank/import.html"
@@ -383,6 +384,16 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # The organisations' copies of their current result follow a deleted assessment.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_current_results(Organisation.objects.filter(pk=obj.organisation_id))
+
+    def delete_queryset(self, request, queryset):
+        organisation_ids = set(queryset.values_list("organisation_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_current_results(Organisation.objects.filter(pk__in=organisation_ids))
 
 
 @admin.register(Invitation)

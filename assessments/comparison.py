@@ -66,24 +66,30 @@ def against_benchmark(
 MIN_PERCENTILE_GROUP = 5
 
 
+def percentile_of_rank(below: int, tied_others: int, size: int) -> int | None:
+    """The percentile of a member of a group of `size` that scored higher than `below`
+    members and the same as `tied_others` others: 100 × (below + tied_others ÷ 2) ÷
+    (size − 1), rounded half-up to a whole number; the lowest alone is 0, the highest
+    alone 100. None for a group smaller than MIN_PERCENTILE_GROUP."""
+    if size < MIN_PERCENTILE_GROUP:
+        return None
+    others = size - 1
+    # Twice the numerator and the denominator: whole numbers, so the rounding of exact
+    # halves (x.5) is half-up and never a float's guess.
+    doubled = 100 * (2 * below + tied_others)
+    return (doubled + others) // (2 * others)
+
+
 def percentiles(scores: Mapping[object, float]) -> dict[object, int | None]:
-    """Each member's percentile within the group `scores` holds (member → its score):
-    100 × (members with a lower score + half the *other* members with an equal score)
-    ÷ (group size − 1), rounded half-up to a whole number. The lowest alone is 0, the
-    highest alone 100. None for every member of a group smaller than
-    MIN_PERCENTILE_GROUP. One sort, whatever the group's size."""
-    if len(scores) < MIN_PERCENTILE_GROUP:
-        return dict.fromkeys(scores)
+    """Each member's percentile_of_rank within the group `scores` holds (member → its
+    score), None for all in a group smaller than MIN_PERCENTILE_GROUP. One sort,
+    whatever the group's size."""
     ordered = sorted(scores.values())
-    others = len(ordered) - 1
     result = {}
     for member, score in scores.items():
-        lower = bisect_left(ordered, score)
-        equal_others = bisect_right(ordered, score) - lower - 1
-        # Twice the numerator and the denominator: whole numbers, so the rounding of
-        # exact halves (x.5) is half-up and never a float's guess.
-        doubled = 100 * (2 * lower + equal_others)
-        result[member] = (doubled + others) // (2 * others)
+        below = bisect_left(ordered, score)
+        tied_others = bisect_right(ordered, score) - below - 1
+        result[member] = percentile_of_rank(below, tied_others, len(ordered))
     return result
 
 

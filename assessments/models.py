@@ -3,7 +3,8 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -245,6 +246,20 @@ class Organisation(models.Model):
     # The name as the portfolio's search compares it: lower case, without accents, kept
     # with the name on every save, so that both databases search it alike.
     search_name = models.CharField(max_length=200, editable=False, default="")
+    # Its current result (the latest submitted assessment), copied from the assessments by
+    # `refresh_current_results` whenever one is submitted, so that a book of thousands
+    # sorts, filters and pages its portfolio on the organisation's own row.
+    current_result = models.ForeignKey(
+        "Assessment", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    current_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, editable=False)
+    current_level = models.CharField(max_length=20, blank=True, editable=False)
+    current_date = models.DateTimeField(null=True, editable=False)
+    previous_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, editable=False)
+    top_area = models.ForeignKey(
+        "Area", on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    top_area_order = models.PositiveSmallIntegerField(null=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -256,9 +271,57 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = search_key(self.name)
-        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        elif update_fields is None and not self._state.adding:
+            # Only refresh_current_results writes the copy of the current result: an
+            # instance read before a submission (a form, the admin) must not put back
+            # what it read.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in CURRENT_RESULT_FIELDS
+            ]
         super().save(*args, **kwargs)
+
+
+CURRENT_RESULT_FIELDS = frozenset(
+    {
+        "current_result",
+        "current_score",
+        "current_level",
+        "current_date",
+        "previous_score",
+        "top_area",
+        "top_area_order",
+    }
+)
+
+
+def refresh_current_results(organisations, assessment_model=None, area_result_model=None):
+    """Copy onto each of `organisations` (a queryset) its current result: the latest
+    submitted assessment, its score, level and date, the score of the one before, and its
+    top-priority area. Two UPDATE statements, whatever the number of organisations; the
+    models are parameters so that a migration can pass its historical ones."""
+    assessment_model = assessment_model or Assessment
+    area_result_model = area_result_model or AreaResult
+    submitted = assessment_model.objects.filter(
+        organisation=OuterRef("pk"), status="submitted"
+    ).order_by("-submitted_at", "-pk")
+    organisations.update(
+        current_result=Subquery(submitted.values("pk")[:1]),
+        current_score=Subquery(submitted.values("overall_score")[:1]),
+        current_level=Coalesce(Subquery(submitted.values("maturity_level")[:1]), Value("")),
+        current_date=Subquery(submitted.values("submitted_at")[:1]),
+        previous_score=Subquery(submitted.values("overall_score")[1:2]),
+    )
+    # A second statement: within one, the top area would be read from the old result.
+    top_area = area_result_model.objects.filter(assessment=OuterRef("current_result"), rank=1)
+    organisations.update(
+        top_area=Subquery(top_area.values("area_id")[:1]),
+        top_area_order=Subquery(top_area.values("area__order")[:1]),
+    )
 
 
 def search_key(text: str) -> str:

@@ -4,7 +4,7 @@ from django.core import serializers
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from assessments import bank_io
+from assessments import bank_io, comparison
 from assessments.models import (
     Action,
     AgreedAnswer,
@@ -266,51 +266,15 @@ def _submitted_of(organisation_ref) -> QuerySet[Assessment]:
     ).order_by("-submitted_at", "-pk")
 
 
-def _action_count(organisation_ref, **conditions):
-    """How many open actions (pending or in progress) an organisation's plan holds."""
-    from django.db.models import IntegerField
-    from django.db.models.functions import Coalesce
-
-    actions = (
-        Action.objects.live()
-        .filter(organisation=organisation_ref, status__in=["pending", "in_progress"], **conditions)
-        .order_by()
-        .values("organisation")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(actions, output_field=IntegerField()), 0)
-
-
-def plan_counts(organisation_ref, today) -> dict:
-    """Annotations: the open and the overdue actions of the organisation's plan."""
-    return {
-        "open_actions": _action_count(organisation_ref),
-        "overdue_actions": _action_count(organisation_ref, due_date__lt=today),
-    }
-
-
 def portfolio(user) -> QuerySet[Organisation]:
-    """Followed organisations with their current result (latest submitted assessment),
-    the change since the one before, the current top-priority area, and their plan's
-    open and overdue actions."""
-    from django.utils import timezone
-
-    submitted = _submitted_of(OuterRef("pk"))
-    top_area = AreaResult.objects.filter(assessment=OuterRef("current_id"), rank=1)
-    return followed_organisations(user).annotate(
-        **plan_counts(OuterRef("pk"), timezone.localdate()),
-        current_id=Subquery(submitted.values("pk")[:1]),
-        current_score=Subquery(submitted.values("overall_score")[:1]),
-        current_level=Subquery(submitted.values("maturity_level")[:1]),
-        current_date=Subquery(submitted.values("submitted_at")[:1]),
-        current_bank=Subquery(submitted.values("bank__version")[:1]),
-        current_respondents=Subquery(submitted.values("respondent_count")[:1]),
-        current_agreement=Subquery(submitted.values("agreement")[:1]),
-        previous_score=Subquery(submitted.values("overall_score")[1:2]),
-        change=F("current_score") - F("previous_score"),
-        top_area_id=Subquery(top_area.values("area_id")[:1]),
-        top_area_order=Subquery(top_area.values("area__order")[:1]),
+    """Followed organisations with their current result, which each organisation's row
+    holds (see refresh_current_results): sorting, filtering and paging read no other
+    table, whatever the size of the book. The plan's counts and the percentiles are read
+    for a page's rows alone (`plan_summaries`, `book_standings`)."""
+    return (
+        followed_organisations(user)
+        .select_related("current_result__bank", "top_area")
+        .annotate(change=F("current_score") - F("previous_score"))
     )
 
 
@@ -331,7 +295,11 @@ def search_followed(user, text: str, exclude=(), limit: int = 20) -> list[Organi
 def portfolio_results(user) -> dict[int, tuple[str, object]]:
     """Organisation id → (sector, overall score) of the current result of every followed
     organisation that has one: the groups its percentiles are taken in, in one query."""
-    rows = portfolio(user).exclude(current_id=None).values_list("pk", "sector", "current_score")
+    rows = (
+        followed_organisations(user)
+        .exclude(current_result=None)
+        .values_list("pk", "sector", "current_score")
+    )
     return {pk: (sector, score) for pk, sector, score in rows}
 
 
@@ -363,14 +331,10 @@ def sector_sharer(organisation_id: int):
     return membership.user if membership else None
 
 
-def areas_by_id(area_ids) -> dict[int, Area]:
-    return {area.pk: area for area in Area.objects.filter(pk__in=[a for a in area_ids if a])}
-
-
 def current_results(user) -> QuerySet[Assessment]:
     """The current (latest submitted) assessment of every followed organisation."""
     return Assessment.objects.filter(
-        pk__in=portfolio(user).exclude(current_id=None).values("current_id")
+        pk__in=followed_organisations(user).exclude(current_result=None).values("current_result")
     )
 
 
@@ -588,19 +552,79 @@ def previous_plan(assessment: Assessment) -> list[Action]:
     )
 
 
-def plan_summary(organisation_id: int) -> dict:
-    """The organisation's open and overdue actions, in one query."""
+def plan_summaries(organisation_ids) -> dict[int, dict]:
+    """Organisation id → its plan's open and overdue actions, in one query (an
+    organisation without open actions is absent)."""
     from django.utils import timezone
 
     open_ = Q(status__in=["pending", "in_progress"])
-    return (
+    rows = (
         Action.objects.live()
-        .filter(organisation_id=organisation_id)
-        .aggregate(
+        .filter(organisation_id__in=organisation_ids)
+        .order_by()
+        .values("organisation_id")
+        .annotate(
             open_actions=Count("pk", filter=open_),
             overdue_actions=Count("pk", filter=open_ & Q(due_date__lt=timezone.localdate())),
         )
     )
+    return {row.pop("organisation_id"): row for row in rows}
+
+
+def plan_summary(organisation_id: int) -> dict:
+    """The organisation's open and overdue actions, in one query."""
+    return plan_summaries([organisation_id]).get(
+        organisation_id, {"open_actions": 0, "overdue_actions": 0}
+    )
+
+
+def book_standings(user, organisation_ids) -> dict[int, comparison.Standing]:
+    """The Standing of each of `organisation_ids` that has a result, among all of the
+    consultant's organisations with one: the database ranks the whole book with window
+    functions and returns only the rows asked for, so a page of a book of thousands
+    reads a page of rows."""
+    from django.db import connection
+    from django.db.models import Window
+    from django.db.models.functions import Rank
+
+    ids = [int(pk) for pk in organisation_ids]
+    if not ids:
+        return {}
+    score, sector = F("current_score"), F("sector")
+    ranked = (
+        followed_organisations(user)
+        .exclude(current_score=None)
+        .order_by()
+        .annotate(
+            # RANK() is 1 + the number of rows scored lower; ties share it.
+            book_rank=Window(Rank(), order_by=score.asc()),
+            book_tied=Window(Count("pk"), partition_by=[score]),
+            book_size=Window(Count("pk")),
+            sector_rank=Window(Rank(), partition_by=[sector], order_by=score.asc()),
+            sector_tied=Window(Count("pk"), partition_by=[sector, score]),
+            sector_size=Window(Count("pk"), partition_by=[sector]),
+        )
+        .values_list(
+            "pk", "book_rank", "book_tied", "book_size", "sector_rank", "sector_tied", "sector_size"
+        )
+    )
+    sql, params = ranked.query.sql_with_params()
+    # The rows are chosen around the ranking: a WHERE inside it would rank the page alone.
+    # Only Django's own compiled SQL and placeholders are joined; every value is a parameter.
+    wanted = ", ".join(["%s"] * len(ids))
+    query = f"SELECT * FROM ({sql}) ranked WHERE ranked.pk IN ({wanted})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, *ids])
+        rows = cursor.fetchall()
+    return {
+        pk: comparison.Standing(
+            portfolio=comparison.percentile_of_rank(book_rank - 1, book_tied - 1, book_size),
+            portfolio_size=book_size,
+            sector=comparison.percentile_of_rank(sector_rank - 1, sector_tied - 1, sector_size),
+            sector_size=sector_size,
+        )
+        for pk, book_rank, book_tied, book_size, sector_rank, sector_tied, sector_size in rows
+    }
 
 
 def bank_content(bank: QuestionBank) -> bank_io.BankContent:

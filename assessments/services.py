@@ -32,6 +32,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    refresh_current_results,
 )
 
 
@@ -157,6 +158,7 @@ def _store_result(assessment: Assessment, areas, result: scoring.Result) -> None
         )
         for p in result.priorities
     )
+    refresh_current_results(Organisation.objects.filter(pk=assessment.organisation_id))
 
 
 @transaction.atomic

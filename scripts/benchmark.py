@@ -55,6 +55,7 @@ from assessments.models import (  # noqa: E402
     Organisation,
     Question,
     QuestionBank,
+    refresh_current_results,
     search_key,
 )
 from scripts import live  # noqa: E402
@@ -403,6 +404,7 @@ def bulk_portfolio(consultant, organisations: int, per_organisation: int, prefix
         ),
         batch_size=2000,
     )
+    refresh_current_results(Organisation.objects.filter(memberships__user=consultant))
     return orgs
 
 

@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Assessment, Membership, Organisation, search_key
+from assessments.models import (
+    Assessment,
+    Membership,
+    Organisation,
+    refresh_current_results,
+    search_key,
+)
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
 
 NAMES = ["Restaurante La Lonja", "Casa Rural El Olivo", "Ñandú Logística", "LONJA DEL MAR"]
@@ -152,6 +158,7 @@ def test_not_assessed_since_lists_older_results_and_organisations_without_one(
     Assessment.objects.filter(pk=assessment.pk).update(
         submitted_at=timezone.now() - timedelta(days=365)
     )
+    refresh_current_results(Organisation.objects.filter(pk=old.pk))
     signed_in = client_for(client, charlie)
     month_ago = (timezone.localdate() - timedelta(days=30)).isoformat()
     assert names_on(get(signed_in, not_assessed_since=month_ago)) == ["Antigua", "Nueva"]

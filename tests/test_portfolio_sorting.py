@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, Membership, Organisation
+from assessments.models import Assessment, Membership, Organisation, refresh_current_results
 from tests.conftest import all_choices, client_for, make_user
 from tests.test_views_portfolio import rows_of, submit
 
@@ -36,6 +36,7 @@ def book(bank):
     for name in ("Alfa", "Beta"):
         assessment = result(name, all_choices("partly"), days_ago=5)
         Assessment.objects.filter(pk=assessment.pk).update(submitted_at=same_moment)
+        refresh_current_results(Organisation.objects.filter(pk=assessment.organisation_id))
     # Delta: 95, top priority Medición (question 4 "no").
     result("Delta", all_choices("yes", q4="no"), days_ago=3)
     # Epsilon: 0, then 95 with top priority Liderazgo (question 1 "no"): a change of +95.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import selectors, services
-from assessments.models import Assessment, Membership, Organisation
+from assessments.models import Assessment, Membership, Organisation, refresh_current_results
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
 
 
@@ -21,6 +21,7 @@ def submit(bank, organisation, manager, choices, days_ago=0):
     )
     when = timezone.now() - timedelta(days=days_ago)
     Assessment.objects.filter(pk=assessment.pk).update(submitted_at=when)
+    refresh_current_results(Organisation.objects.filter(pk=organisation.pk))
     return assessment
 
 

@@ -45,10 +45,10 @@ def portfolio(request):
     )
     page, per_page = _page(request, filters.qs)
     rows = list(page.object_list)
-    top_areas = selectors.areas_by_id(row.top_area_id for row in rows)
-    standings = comparison.standings(selectors.portfolio_results(request.user))
+    plans = selectors.plan_summaries([row.pk for row in rows])
+    standings = selectors.book_standings(request.user, [row.pk for row in rows])
     for row in rows:
-        row.top_area = top_areas.get(row.top_area_id)
+        row.plan = plans.get(row.pk)
         row.standing = standings.get(row.pk)
     return render(
         request,
@@ -157,7 +157,9 @@ def compare(request):
         ]
         if table
         else [],
-        "versions": sorted({o.current_bank for o in organisations if o.current_bank}),
+        "versions": sorted(
+            {o.current_result.bank.version for o in organisations if o.current_result}
+        ),
         "query": _query_without(request, "focus"),
         "chart_query": request.GET.urlencode(),
     }
@@ -289,7 +291,7 @@ def portfolio_export(request, fmt: str):
     sheet with one row per organisation and a column per area."""
     _require_consultant(request.user)
     organisations = list(
-        selectors.portfolio(request.user).exclude(current_id=None).order_by("name", "pk")
+        selectors.portfolio(request.user).exclude(current_result=None).order_by("name", "pk")
     )
     scores = selectors.book_area_scores(request.user)
     columns = selectors.area_columns()

@@ -20,6 +20,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    refresh_current_results,
 )
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
@@ -252,6 +253,9 @@ class Command(BaseCommand):
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
             self._plans(users)
+            # The results were backdated after their submission: their organisations'
+            # copies of the current result follow.
+            refresh_current_results(Organisation.objects.all())
             # carmen shows the hotel's managers their sector percentile on their report.
             Membership.objects.filter(
                 user=users["carmen"], organisation__name="Hotel Brisa del Mar"
