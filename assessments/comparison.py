@@ -1,6 +1,7 @@
 """Comparing results over time and against a benchmark: plain functions on plain data."""
 
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,36 @@ def standings(results: Mapping[object, tuple[str, float]]) -> dict[object, Stand
         in_sector.update({m: (p, len(group)) for m, p in percentiles(group).items()})
     return {
         member: Standing(overall[member], len(results), *in_sector[member]) for member in results
+    }
+
+
+def standings_among(
+    counts: Mapping[tuple[str, float], int], members: Mapping[object, tuple[str, float]]
+) -> dict[object, Standing]:
+    """Member → its Standing, like `standings`, for a few `members` (member → (sector,
+    score)) of a group known only by how many of it have each (sector, score): a page of
+    a large book, ranked without reading the book's rows one by one. A score of None
+    (no result yet) is counted in no group."""
+    by_score: Counter = Counter()
+    by_sector: dict[str, Counter] = {}
+    for (sector, score), count in counts.items():
+        if score is None:
+            continue
+        by_score[score] += count
+        by_sector.setdefault(sector, Counter())[score] += count
+
+    def percentile_in(group: Counter, score) -> int | None:
+        below = sum(count for other, count in group.items() if other < score)
+        return percentile_of_rank(below, group[score] - 1, group.total())
+
+    return {
+        member: Standing(
+            portfolio=percentile_in(by_score, score),
+            portfolio_size=by_score.total(),
+            sector=percentile_in(by_sector[sector], score),
+            sector_size=by_sector[sector].total(),
+        )
+        for member, (sector, score) in members.items()
     }
 
 

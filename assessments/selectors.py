@@ -4,7 +4,7 @@ from django.core import serializers
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from assessments import bank_io, comparison
+from assessments import bank_io
 from assessments.models import (
     Action,
     AgreedAnswer,
@@ -270,7 +270,7 @@ def portfolio(user) -> QuerySet[Organisation]:
     """Followed organisations with their current result, which each organisation's row
     holds (see refresh_current_results): sorting, filtering and paging read no other
     table, whatever the size of the book. The plan's counts and the percentiles are read
-    for a page's rows alone (`plan_summaries`, `book_standings`)."""
+    for a page's rows alone (`plan_summaries`, `book_score_counts`)."""
     return (
         followed_organisations(user)
         .select_related("current_result__bank", "top_area")
@@ -578,53 +578,17 @@ def plan_summary(organisation_id: int) -> dict:
     )
 
 
-def book_standings(user, organisation_ids) -> dict[int, comparison.Standing]:
-    """The Standing of each of `organisation_ids` that has a result, among all of the
-    consultant's organisations with one: the database ranks the whole book with window
-    functions and returns only the rows asked for, so a page of a book of thousands
-    reads a page of rows."""
-    from django.db import connection
-    from django.db.models import Window
-    from django.db.models.functions import Rank
-
-    ids = [int(pk) for pk in organisation_ids]
-    if not ids:
-        return {}
-    score, sector = F("current_score"), F("sector")
-    ranked = (
+def book_score_counts(user) -> dict[tuple[str, object], int]:
+    """(sector, current score or None) → how many followed organisations have it: the
+    book's sectors and what its percentiles are taken from (comparison.standings_among),
+    in one row per distinct pair however many organisations share it."""
+    rows = (
         followed_organisations(user)
-        .exclude(current_score=None)
         .order_by()
-        .annotate(
-            # RANK() is 1 + the number of rows scored lower; ties share it.
-            book_rank=Window(Rank(), order_by=score.asc()),
-            book_tied=Window(Count("pk"), partition_by=[score]),
-            book_size=Window(Count("pk")),
-            sector_rank=Window(Rank(), partition_by=[sector], order_by=score.asc()),
-            sector_tied=Window(Count("pk"), partition_by=[sector, score]),
-            sector_size=Window(Count("pk"), partition_by=[sector]),
-        )
-        .values_list(
-            "pk", "book_rank", "book_tied", "book_size", "sector_rank", "sector_tied", "sector_size"
-        )
+        .values_list("sector", "current_score")
+        .annotate(count=Count("pk"))
     )
-    sql, params = ranked.query.sql_with_params()
-    # The rows are chosen around the ranking: a WHERE inside it would rank the page alone.
-    # Only Django's own compiled SQL and placeholders are joined; every value is a parameter.
-    wanted = ", ".join(["%s"] * len(ids))
-    query = f"SELECT * FROM ({sql}) ranked WHERE ranked.pk IN ({wanted})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*params, *ids])
-        rows = cursor.fetchall()
-    return {
-        pk: comparison.Standing(
-            portfolio=comparison.percentile_of_rank(book_rank - 1, book_tied - 1, book_size),
-            portfolio_size=book_size,
-            sector=comparison.percentile_of_rank(sector_rank - 1, sector_tied - 1, sector_size),
-            sector_size=sector_size,
-        )
-        for pk, book_rank, book_tied, book_size, sector_rank, sector_tied, sector_size in rows
-    }
+    return {(sector, score): count for sector, score, count in rows}
 
 
 def bank_content(bank: QuestionBank) -> bank_io.BankContent:

@@ -37,7 +37,7 @@ QUERY_CEILINGS = {
     "assessment_report": 14,
     "assessment_chart": 7,  # test_views_report
     "assessment_pdf": 7,  # test_pdf_report
-    "portfolio": 8,  # test_views_portfolio
+    "portfolio": 7,  # test_views_portfolio
     "compare": 11,  # 10 (test_views_portfolio), and a search by name
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio

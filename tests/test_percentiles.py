@@ -1,6 +1,7 @@
 """Percentiles by the rule in QUESTION-BANK.md: 100 × (lower + half the equal others) ÷
 (group size − 1), rounded half-up; no figure for a group under five."""
 
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -13,6 +14,7 @@ from assessments.comparison import (
     area_standings,
     percentiles,
     standings,
+    standings_among,
 )
 
 
@@ -79,6 +81,22 @@ def by_the_rule(scores: dict) -> dict:
 @given(st.dictionaries(st.integers(), st.integers(0, 100) | st.decimals(0, 100, places=2)))
 def test_the_one_pass_matches_the_rule_for_any_group(scores):
     assert percentiles(scores) == by_the_rule(scores)
+
+
+@given(
+    st.dictionaries(
+        st.integers(),
+        st.tuples(st.sampled_from(["Hostelería", "Industria", "Salud"]), st.integers(0, 20)),
+    ),
+    st.data(),
+)
+def test_a_page_ranked_from_the_book_s_counts_matches_ranking_the_whole_book(results, data):
+    counts = Counter(results.values())
+    page = data.draw(
+        st.lists(st.sampled_from(sorted(results)), unique=True) if results else st.just([])
+    )
+    expected = standings(results)
+    assert standings_among(counts, {m: results[m] for m in page}) == {m: expected[m] for m in page}
 
 
 def test_standings_place_each_member_in_the_portfolio_and_in_its_sector():

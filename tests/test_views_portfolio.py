@@ -91,10 +91,11 @@ def test_portfolio_and_comparison_queries_do_not_grow(
         consultant, organisations = portfolio_of(n)
         client = client_for(client, consultant)
         compare = reverse("compare") + "?" + "&".join(f"org={o.pk}" for o in organisations)
-        # session, user, consultant check, sectors, how many match (for the pages), the
-        # page's organisations with their results, top areas, every result's score and
-        # sector (for the percentiles)
-        with django_assert_num_queries(8):
+        # session, user, consultant check, how many organisations have each sector and
+        # score (the sector filter's choices and the percentiles), how many match (for
+        # the pages), the page's organisations with their results and top areas, and
+        # their plans' open and overdue actions
+        with django_assert_num_queries(7):
             client.get(reverse("portfolio"))
         # session, user, consultant check, selected organisations, current bank, its
         # areas, current area scores, benchmark, every result's score and sector and

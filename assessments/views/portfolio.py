@@ -37,16 +37,17 @@ DEFAULT_PAGE_SIZE = 50
 @require_GET
 def portfolio(request):
     _require_consultant(request.user)
-    sectors = sorted(
-        set(selectors.followed_organisations(request.user).values_list("sector", flat=True))
-    )
+    book = selectors.book_score_counts(request.user)
+    sectors = sorted({sector for sector, _score in book})
     filters = PortfolioFilter(
         request.GET, queryset=selectors.portfolio(request.user), sectors=sectors
     )
     page, per_page = _page(request, filters.qs)
     rows = list(page.object_list)
     plans = selectors.plan_summaries([row.pk for row in rows])
-    standings = selectors.book_standings(request.user, [row.pk for row in rows])
+    standings = comparison.standings_among(
+        book, {row.pk: (row.sector, row.current_score) for row in rows if row.current_result_id}
+    )
     for row in rows:
         row.plan = plans.get(row.pk)
         row.standing = standings.get(row.pk)
