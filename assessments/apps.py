@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
 
@@ -30,12 +30,27 @@ class AssessmentsConfig(AppConfig):
                 sender=model,
                 dispatch_uid=f"freeze-delete-{model._meta.model_name}",
             )
+        # A consultant's cached book counts (selectors.book_score_counts) follow every
+        # change of who follows what and of an organisation's sector, admin included.
+        for model in (self.get_model("Membership"), self.get_model("Organisation")):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    book_changed,
+                    sender=model,
+                    dispatch_uid=f"book-changed-{signal is post_save}-{model._meta.model_name}",
+                )
         user_logged_in.connect(
             accept_new_account_invitations,
             sender=get_user_model(),
             dispatch_uid="assessments_invitations",
         )
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
+
+
+def book_changed(sender, **kwargs):
+    from assessments.selectors import book_changed
+
+    book_changed()
 
 
 def accept_new_account_invitations(sender, user, **kwargs):

@@ -322,6 +322,9 @@ def refresh_current_results(organisations, assessment_model=None, area_result_mo
         top_area=Subquery(top_area.values("area_id")[:1]),
         top_area_order=Subquery(top_area.values("area__order")[:1]),
     )
+    from assessments.selectors import book_changed
+
+    book_changed()
 
 
 def search_key(text: str) -> str:

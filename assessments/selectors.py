@@ -1,6 +1,11 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed."""
 
+import contextlib
+import time
+
 from django.core import serializers
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -578,17 +583,51 @@ def plan_summary(organisation_id: int) -> dict:
     )
 
 
+# Whatever changes a book's sectors or scores (a result, a membership, an organisation)
+# moves this generation on, in the shared cache, so every worker's cached counts lapse.
+BOOK_GENERATION_KEY = "book-generation"
+# Counts cached while the shared cache was unreachable could miss a change: none lives
+# longer than this.
+BOOK_COUNTS_TIMEOUT = 300
+
+
+def book_generation() -> int:
+    generation = cache.get(BOOK_GENERATION_KEY)
+    if generation is None:
+        # A lost counter starts again from a value no earlier entry was keyed by.
+        cache.add(BOOK_GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(BOOK_GENERATION_KEY, 0)
+    return generation
+
+
+def book_changed() -> None:
+    """Called when results, memberships or organisations change: the cached counts of
+    every book lapse once the change is committed, so none is counted from before it."""
+
+    def move_on():
+        with contextlib.suppress(ValueError):  # no counter yet: the next read starts one
+            cache.incr(BOOK_GENERATION_KEY)
+
+    transaction.on_commit(move_on)
+
+
 def book_score_counts(user) -> dict[tuple[str, object], int]:
     """(sector, current score or None) → how many followed organisations have it: the
     book's sectors and what its percentiles are taken from (comparison.standings_among),
-    in one row per distinct pair however many organisations share it."""
-    rows = (
-        followed_organisations(user)
-        .order_by()
-        .values_list("sector", "current_score")
-        .annotate(count=Count("pk"))
-    )
-    return {(sector, score): count for sector, score, count in rows}
+    in one row per distinct pair however many organisations share it. Kept in the
+    shared cache until the books change, so a page does not count a book of thousands."""
+    key = f"book-counts:{user.pk}:{book_generation()}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            followed_organisations(user)
+            .order_by()
+            .values_list("sector", "current_score")
+            .annotate(count=Count("pk"))
+        )
+        counts = {(sector, score): count for sector, score, count in rows}
+        cache.set(key, counts, timeout=BOOK_COUNTS_TIMEOUT)
+    return counts
 
 
 def bank_content(bank: QuestionBank) -> bank_io.BankContent:

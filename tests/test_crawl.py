@@ -23,6 +23,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
+from assessments.management.commands.seed_demo import SAMPLE_NAME
+from assessments.models import Assessment, Organisation
 from tests.conftest import client_for
 
 # Pages whose query count a view test pins (the comment there names each query); here the
@@ -180,6 +182,7 @@ class CrawlReport:
     problems: list[str] = field(default_factory=list)
     languages_switched: int = 0
     kinds: set = field(default_factory=set)
+    samples_left: int = 0
 
 
 def _route(path: str) -> str | None:
@@ -206,6 +209,21 @@ def _normalised(url: str) -> str:
     return parts.path + ("?" + query if query else "")
 
 
+def sample_client_ids() -> tuple[set[int], set[int]]:
+    """The demo's generated sample clients are rows alike but for their figures: the first
+    is walked like any organisation, and the pages of the others (their reports, plans,
+    progress, admin pages) would only repeat its kinds of page. Their ids, and those of
+    their assessments, so that links to them are counted and left; the lists that show
+    their rows are walked all the same."""
+    samples = list(
+        Organisation.objects.filter(name__startswith=SAMPLE_NAME.format(0)[:-2])
+        .order_by("name")
+        .values_list("pk", flat=True)
+    )
+    left = set(samples[1:])
+    return left, set(Assessment.objects.filter(organisation__in=left).values_list("pk", flat=True))
+
+
 class Crawler:
     def __init__(self, client: Client, user):
         self.client = client
@@ -214,6 +232,30 @@ class Crawler:
         self.queue: deque[Visit] = deque()
         self.report = CrawlReport()
         self.language_checked: set[tuple] = set()
+        self.sample_organisations, self.sample_assessments = sample_client_ids()
+
+    def is_another_sample(self, parts) -> bool:
+        """Whether the URL is one of a sample client's own pages, other than the first's:
+        by its organisation or assessment in the path (the admin's object id included),
+        or by an organisation a comparison names."""
+        try:
+            match = resolve(parts.path)
+        except Resolver404:
+            return False
+        organisations = {match.kwargs.get("organisation_id")}
+        organisations.update(
+            int(v) for k, v in parse_qsl(parts.query) if k == "org" and v.isdigit()
+        )
+        assessments = {match.kwargs.get("assessment_id")}
+        object_id = match.kwargs.get("object_id")
+        if object_id and object_id.isdigit():
+            if match.url_name.startswith("assessments_organisation_"):
+                organisations.add(int(object_id))
+            elif match.url_name.startswith("assessments_assessment_"):
+                assessments.add(int(object_id))
+        return bool(
+            organisations & self.sample_organisations or assessments & self.sample_assessments
+        )
 
     def enqueue(self, target: str, page: Visit):
         target = target.split("#", 1)[0]
@@ -234,6 +276,9 @@ class Crawler:
         if key in self.seen:
             return
         self.seen.add(key)
+        if self.is_another_sample(parts):
+            self.report.samples_left += 1
+            return
         self.queue.append(Visit(url=key, found_on=page.url, query_hops=hops))
 
     def run(self, start="/") -> CrawlReport:
@@ -344,7 +389,8 @@ def test_every_link_and_get_form_works_for(role, demo_data, capsys):
     with capsys.disabled():
         print(
             f"\ncrawl {role}: {report.pages} URLs, {len(report.kinds)} kinds of page, "
-            f"{report.languages_switched} language switches"
+            f"{report.languages_switched} language switches, "
+            f"{report.samples_left} links to other sample clients' pages left"
         )
     assert not report.problems, "\n".join(report.problems)
     assert report.languages_switched >= 2  # the switcher is on every page, signed in or not

@@ -3,6 +3,7 @@ filters and pages on; the database ranks a book for a page's percentiles. The co
 follow every submission and deletion, and the ranking must give the rule's figures."""
 
 import random
+import re
 from decimal import Decimal
 
 import pytest
@@ -141,3 +142,43 @@ def test_the_database_ranks_a_book_as_the_rule_does(db, seed):
     # A page asks for its own rows; they are ranked among the whole book all the same.
     page = {pk: results[pk] for pk in pick.sample(sorted(results), 7)}
     assert standings_of(page) == {pk: ranked[pk] for pk in page}
+
+
+def percentile_cells(page) -> list[str]:
+    cells = re.findall(r"<td class=\"text-end\" data-percentile>(.*?)</td>", page, re.S)
+    return [re.sub(r"<[^>]+>", " ", cell).split()[0] for cell in cells]
+
+
+def test_the_portfolio_s_counts_follow_a_new_result_and_a_new_client(
+    client, bank, django_capture_on_commit_callbacks
+):
+    """The book's counts are kept in the shared cache: a submission, or a client added,
+    must show on the consultant's next view."""
+    consultant = make_user("follows-five")
+    managers = []
+    for i, choice in enumerate(["no", "partly", "partly", "yes", "yes"]):
+        organisation = Organisation.objects.create(
+            name=f"Org {i}", sector="Salud", size_band="small", country="España"
+        )
+        Membership.objects.create(user=consultant, organisation=organisation, role="consultant")
+        manager = make_user(f"manager-{i}")
+        Membership.objects.create(user=manager, organisation=organisation, role="manager")
+        managers.append((organisation, manager))
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(bank, organisation, manager, all_choices(choice))
+    signed_in = client_for(client, consultant)
+    url = reverse("portfolio") + "?sort=score"
+    # 0, 50, 50, 100, 100: 0; 1 lower + half of 1 tie of 4 → 37.5 → 38; 3 + ½ → 88.
+    assert percentile_cells(signed_in.get(url).content.decode()) == ["0", "38", "38", "88", "88"]
+    organisation, manager = managers[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(bank, organisation, manager, all_choices("yes"))
+    # 50, 50, 100, 100, 100: the first two ½ of 1 → 13; the three 2 + ½ of 2 → 75.
+    page = signed_in.get(url).content.decode()
+    assert percentile_cells(page) == ["13", "13", "75", "75", "75"]
+    with django_capture_on_commit_callbacks(execute=True):
+        other = Organisation.objects.create(
+            name="Nueva", sector="Logística", size_band="small", country="España"
+        )
+        Membership.objects.create(user=consultant, organisation=other, role="consultant")
+    assert '<option value="Logística">' in signed_in.get(url).content.decode()

@@ -92,6 +92,25 @@ def test_fifty_a_page_by_default_and_every_organisation_once_across_pages(client
     assert "120 organizaciones · mostrando 1–50" in first
 
 
+def test_a_page_of_a_long_list_counts_its_matches_and_one_that_fits_does_not(
+    client, book, django_assert_num_queries
+):
+    signed_in = client_for(client, book[0])
+    # session, user, consultant check, the book's count of each sector and score, how
+    # many match (for the page links), the page's organisations, their plans
+    with django_assert_num_queries(7):
+        response = get(signed_in, page=1)
+    assert "120 organizaciones" in response.content.decode()
+    # The book's counts are kept in the shared cache until the book changes.
+    for page in (2, 3):
+        with django_assert_num_queries(6):
+            assert "120 organizaciones" in get(signed_in, page=page).content.decode()
+    # The 2 matches fit on the first page: one row more than a page is read, no count.
+    with django_assert_num_queries(5):
+        response = get(signed_in, q="lonja")
+    assert "2 organizaciones" in response.content.decode()
+
+
 @pytest.mark.parametrize("size", [25, 100])
 def test_the_page_size_is_a_choice(client, book, size):
     consultant, _organisations = book

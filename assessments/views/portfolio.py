@@ -78,6 +78,15 @@ def _page(request, queryset):
     number = request.GET.get("page", "1")
     if not number.isascii() or not number.isdigit() or int(number) < 1:
         raise Http404
+    if int(number) == 1:
+        # Reading one row more than a page says whether there is a second: a list that
+        # fits (most searches) needs no count of its matches.
+        first = list(queryset[: per_page + 1])
+        if len(first) <= per_page:
+            return Paginator(first, per_page).page(1), per_page
+        page = paginator.page(1)
+        page.object_list = first[:per_page]
+        return page, per_page
     return paginator.page(min(int(number), paginator.num_pages)), per_page
 
 

@@ -78,6 +78,16 @@ ORGANISATIONS = [
 ]
 FOLLOWED_BY_CARMEN = [name for name, *_rest in ORGANISATIONS if name != "Distribuciones Andes"]
 
+# carmen's book beyond the organisations above: generated sample clients, "Cliente de
+# muestra 01" to "48", enough for a second page of her portfolio, a search and a
+# percentile in every sector but the last three's, Educación, too small a group to rank.
+# One manager, not a demo sign-in, answers for them all.
+SAMPLE_CLIENTS = 48
+SAMPLE_NAME = "Cliente de muestra {:02d}"
+SAMPLE_SECTORS = ["Hostelería", "Industria", "Comercio", "Logística", "Salud"]
+SMALL_SECTOR = "Educación"
+SAMPLE_MANAGER = "gestor-muestras"
+
 # Talleres Norte's manager stopped half-way through: questions 1–10 answered.
 HALF_ANSWERED = {
     1: ("yes", "El gerente visita a los tres clientes principales cada trimestre."),
@@ -249,6 +259,7 @@ class Command(BaseCommand):
                     ),
                     draft=HALF_ANSWERED if name == "Talleres Norte" else None,
                 )
+            self._sample_clients(users["carmen"])
             self._invitations(users)
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
@@ -386,6 +397,30 @@ class Command(BaseCommand):
             },
         )
 
+    def _sample_clients(self, consultant):
+        """Each sample client answers as its number dictates: the higher the number, the
+        more "sí", so that scores spread from the first level to the last. Every third
+        also has a result from a year before, so the change column has figures."""
+        manager, _ = get_user_model().objects.get_or_create(
+            username=SAMPLE_MANAGER, defaults={"first_name": "Gestor", "last_name": "Muestras"}
+        )
+        for i in range(1, SAMPLE_CLIENTS + 1):
+            organisation = self._organisation(
+                SAMPLE_NAME.format(i),
+                SMALL_SECTOR if i > SAMPLE_CLIENTS - 3 else SAMPLE_SECTORS[i % 5],
+                ["micro", "small", "medium", "large"][i % 4],
+                "España",
+                {"carmen": CONSULTANT},
+                {"carmen": consultant},
+            )
+            Membership.objects.get_or_create(
+                user=manager, organisation=organisation, defaults={"role": MANAGER}
+            )
+            submitted = [(_sample_answers(i, 0), 30 + i)]
+            if i % 3 == 0:
+                submitted.insert(0, (_sample_answers(i, 1), 400 + i))
+            self._history(organisation, manager, submitted)
+
     def _history(self, organisation, manager, submitted, draft=None):
         """Submitted assessments (answers, days ago) and optionally a draft, created once,
         recorded in the audit trail as the manager's."""
@@ -503,6 +538,17 @@ class Command(BaseCommand):
 
 def _question_id(assessment, number):
     return Question.objects.get(area__bank_id=assessment.bank_id, number=number).pk
+
+
+def _sample_answers(number: int, years_before: int) -> dict:
+    """Sample client `number`'s answers, a little worse `years_before` years earlier."""
+    share_yes = (number * 7) % 11 - 2 * years_before  # of ten, as a level to answer under
+    answers = {}
+    for question in range(1, 21):
+        draw = (question * 7 + number * 3) % 10
+        choice = "yes" if draw < share_yes else "partly" if draw < share_yes + 4 else "no"
+        answers[question] = (choice, "")
+    return answers
 
 
 def _inputs(assessment, answers_by_number):
