@@ -203,7 +203,21 @@ def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
     assert drawn(page.locator("img[data-chart=heatmap]"))
     assert tab.accessibility_violations() == []
 
+    # carmen's book is 55 organisations: La Lonja is on the second page by name, and a
+    # search finds it from the first.
     tab.goto("/portfolio/")
+    assert "55 organizaciones · mostrando 1–50" in page.locator("[data-count]").text_content()
+    assert page.locator("tr:has-text('Restaurante La Lonja')").count() == 0
+    page.click("a[rel=next]")
+    page.wait_for_selector("[aria-current=page]:has-text('2')")
+    assert page.locator("tr:has-text('Restaurante La Lonja')").count() == 1
+    tab.shot("portfolio-page-2")
+    tab.goto("/portfolio/")
+    page.fill("input[name=q]", "LONJA")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("[data-count]:has-text('1 organización')")
+    tab.shot("portfolio-search")
+    assert tab.accessibility_violations() == []
     page.click("tr:has-text('Restaurante La Lonja') >> text=Progreso")
     page.wait_for_selector("img[data-chart=lines]")
     tab.shot("progress")
@@ -255,7 +269,7 @@ def test_markup_in_names_and_questions_is_shown_as_text_everywhere(visit):
     assert page.locator("img[src='x']").count() == 0
 
     consultant = visit("carmen")
-    consultant.goto("/portfolio/")
+    consultant.goto("/portfolio/?q=talleres")
     assert consultant.page.get_by_text(f"Talleres {XSS}").count() >= 1
     consultant.goto(f"/portfolio/compare/?org={organisation.pk}")
     assert consultant.page.locator("img[src='x']").count() == 0
