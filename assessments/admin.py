@@ -348,7 +348,7 @@ class QuestionAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.StackedInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]

@@ -8,6 +8,7 @@ global figure state that leaks in a long-running server.
 import base64
 import hashlib
 import json
+import math
 import textwrap
 from dataclasses import dataclass
 from io import BytesIO
@@ -41,9 +42,12 @@ PALETTE = {
 SERIES_COLOURS = ["#0d6efd", "#6c757d", "#d63384", "#20c997", "#fd7e14", "#6610f2"]
 
 
-# Part of every key: raise it when the drawing code changes, so cached drawings made by
-# the old code are not served for the same data.
+# Part of every key, and so of every chart's address in a report's page. Frozen: a
+# submitted report's page is kept byte for byte, chart addresses included.
 STYLE_VERSION = 2
+# Part of the cache's key alone: raise it when the drawing code changes, so drawings made
+# by the old code are not served for the same data.
+DRAWING_VERSION = 3
 
 
 def spec_key(spec: dict) -> str:
@@ -75,10 +79,10 @@ class ChartView:
 
 def cached_svg(key: str, spec: dict) -> bytes:
     """The drawing of `spec`, made once and kept in the shared cache under its hash."""
-    svg = cache.get(f"chart:{key}")
+    svg = cache.get(f"chart:{DRAWING_VERSION}:{key}")
     if svg is None:
         svg = draw(spec)
-        cache.set(f"chart:{key}", svg)
+        cache.set(f"chart:{DRAWING_VERSION}:{key}", svg)
     return svg
 
 
@@ -99,8 +103,29 @@ def draw(spec: dict) -> bytes:
     return _DRAWERS[spec["kind"]](spec)
 
 
+# A phone's variant is drawn this wide, in inches (96 CSS px each): about the width a
+# 375 px screen leaves a chart, so it is shown near its own size and its text, never
+# smaller than NARROW_TEXT points, reads at 11 CSS px or more.
+NARROW_WIDTH = 3.3
+NARROW_TEXT = 9.5
+
+
+def narrow(spec: dict) -> dict:
+    """The spec of the same chart drawn for a narrow screen: narrower, with larger text,
+    shorter lines of labels and the legend under the plot."""
+    return {**spec, "layout": "narrow"}
+
+
+def _is_narrow(spec: dict) -> bool:
+    return spec.get("layout") == "narrow"
+
+
+def _text_size(spec: dict, wide: float = 9) -> float:
+    return NARROW_TEXT if _is_narrow(spec) else wide
+
+
 def _wrap(label: str, width: int = 18) -> str:
-    return "\n".join(textwrap.wrap(label, width)) or label
+    return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
 def _svg(figure: Figure) -> bytes:
@@ -112,13 +137,24 @@ def _svg(figure: Figure) -> bytes:
 
 
 def _radar(spec: dict) -> bytes:
+    return _svg(radar_figure(spec))
+
+
+def radar_figure(spec: dict) -> Figure:
     labels = spec["labels"]
     count = len(labels)
-    angles = [2 * 3.141592653589793 * i / count for i in range(count)]
-    figure = Figure(figsize=(6.4, 5.4))
-    figure.subplots_adjust(left=0.17, right=0.83, top=0.82, bottom=0.1)
+    angles = [2 * math.pi * i / count for i in range(count)]
+    thin = _is_narrow(spec)
+    size = _text_size(spec)
+    several = len(spec["series"]) > 1
+    if thin:
+        figure = Figure(figsize=(NARROW_WIDTH, NARROW_WIDTH + (0.9 if several else 0.5)))
+        figure.subplots_adjust(left=0.31, right=0.69, top=0.78, bottom=0.26 if several else 0.16)
+    else:
+        figure = Figure(figsize=(6.4, 5.6))
+        figure.subplots_adjust(left=0.19, right=0.81, top=0.8, bottom=0.13)
     axes = figure.add_subplot(projection="polar")
-    axes.set_theta_offset(3.141592653589793 / 2)
+    axes.set_theta_offset(math.pi / 2)
     axes.set_theta_direction(-1)
     for index, series in enumerate(spec["series"]):
         values = list(series["values"])
@@ -134,38 +170,74 @@ def _radar(spec: dict) -> bytes:
         )
         if not series.get("dashed"):
             axes.fill(angles + angles[:1], values + values[:1], color=colour, alpha=0.15)
-    axes.set_xticks(angles, [_wrap(label) for label in labels])
+    axes.set_xticks(angles, [_wrap(label, 11 if thin else 18) for label in labels])
+    # Each label starts outside the ring and runs away from it: left of the ring on the
+    # left, right of it on the right, above it at the top and below it at the foot.
+    axes.tick_params(axis="x", pad=4, labelsize=size)
+    for angle, label in zip(angles, axes.get_xticklabels(), strict=True):
+        across = math.sin(angle)  # clockwise from the top
+        label.set_horizontalalignment(
+            "left" if across > 0.1 else "right" if across < -0.1 else "center"
+        )
+        down = math.cos(angle)
+        label.set_verticalalignment("bottom" if down > 0.1 else "top" if down < -0.1 else "center")
     axes.set_ylim(0, 100)
-    axes.set_yticks([20, 40, 60, 80, 100], ["20", "40", "60", "80", "100"], color="#555")
-    axes.set_title(spec["title"], pad=24, fontsize=11)
-    if len(spec["series"]) > 1:
+    rings = [50, 100] if thin else [20, 40, 60, 80, 100]
+    axes.set_yticks(rings, [str(r) for r in rings], color="#555")
+    axes.tick_params(axis="y", labelsize=size - 1 if not thin else size)
+    axes.set_title(spec["title"], pad=28 if thin else 24, fontsize=size + 1.5)
+    if several and thin:
+        figure.legend(loc="lower center", ncol=1, frameon=False, fontsize=size)
+    elif several:
         axes.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), frameon=False)
-    return _svg(figure)
+    return figure
 
 
 def _horizontal_bars(spec: dict) -> bytes:
-    labels = [_wrap(label, 28) for label in spec["labels"]]
+    thin = _is_narrow(spec)
+    size = _text_size(spec)
+    labels = [_wrap(label, 16 if thin else 28) for label in spec["labels"]]
     values = spec["values"]
-    height = 0.55 * len(labels) + 1.2
-    figure = Figure(figsize=(6.5, height))
-    figure.subplots_adjust(left=0.33, right=0.95, top=1 - 0.45 / height, bottom=0.6 / height)
+    lines = max(label.count("\n") + 1 for label in labels) if labels else 1
+    per_bar = max(0.55, 0.17 * lines + 0.1) if thin else 0.55
+    height = per_bar * len(labels) + 1.2
+    width = NARROW_WIDTH if thin else 6.5
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(
+        left=0.45 if thin else 0.33,
+        right=0.92 if thin else 0.95,
+        top=1 - 0.45 / height,
+        bottom=0.6 / height,
+    )
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]  # first item on top
     bars = axes.barh(positions, values, color=PALETTE["primary"])
-    axes.bar_label(bars, labels=[str(half_up(v)) for v in values], padding=3)
+    axes.bar_label(bars, labels=[str(half_up(v)) for v in values], padding=3, fontsize=size)
     axes.set_yticks(positions, labels)
-    axes.set_xlim(0, max([spec.get("xmax", 100), *values]) * 1.08)
-    axes.set_xlabel(spec["xlabel"])
-    axes.set_title(spec["title"], fontsize=11)
+    axes.tick_params(labelsize=size)
+    axes.set_xlim(0, max([spec.get("xmax", 100), *values]) * (1.2 if thin else 1.08))
+    if thin:
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=3))
+    axes.set_xlabel(spec["xlabel"], fontsize=size)
+    axes.set_title(spec["title"], fontsize=size + 1.5, loc="left" if thin else "center")
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
 
 def _stacked_bars(spec: dict) -> bytes:
-    labels = [_wrap(label, 28) for label in spec["labels"]]
-    height = 0.55 * len(labels) + 1.6
-    figure = Figure(figsize=(6.5, height))
-    figure.subplots_adjust(left=0.33, right=0.95, top=1 - 0.45 / height, bottom=1.0 / height)
+    thin = _is_narrow(spec)
+    size = _text_size(spec)
+    labels = [_wrap(label, 16 if thin else 28) for label in spec["labels"]]
+    lines = max(label.count("\n") + 1 for label in labels) if labels else 1
+    per_bar = max(0.55, 0.17 * lines + 0.1) if thin else 0.55
+    height = per_bar * len(labels) + (2.0 if thin else 1.6)
+    figure = Figure(figsize=(NARROW_WIDTH if thin else 6.5, height))
+    figure.subplots_adjust(
+        left=0.45 if thin else 0.33,
+        right=0.95,
+        top=1 - 0.45 / height,
+        bottom=(1.4 if thin else 1.0) / height,
+    )
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]
     left = [0.0] * len(labels)
@@ -185,16 +257,19 @@ def _stacked_bars(spec: dict) -> bytes:
             # Dark text on the yellow "parcialmente" bars, white on the others, for contrast.
             color="#212529" if series.get("tone") == "partly" else "white",
             fontweight="bold",
+            fontsize=size,
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_yticks(positions, labels)
-    axes.set_xlabel(spec["xlabel"])
-    axes.set_title(spec["title"], fontsize=11)
-    if spec.get("counts_people"):
+    axes.tick_params(labelsize=size)
+    axes.set_xlabel(spec["xlabel"], fontsize=size)
+    axes.set_title(spec["title"], fontsize=size + 1.5, loc="left" if thin else "center")
+    if spec.get("counts_people") or thin:
         # Counts of people: whole-number ticks. The chart is tall (a bar per question), so
         # the legend goes at the figure's foot rather than a fraction of the axes below it.
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        figure.legend(loc="lower center", ncol=len(spec["series"]), frameon=False)
+        if spec.get("counts_people"):
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        figure.legend(loc="lower center", ncol=len(spec["series"]), frameon=False, fontsize=size)
     else:
         axes.legend(
             loc="upper center",
@@ -208,10 +283,18 @@ def _stacked_bars(spec: dict) -> bytes:
 
 def _heatmap(spec: dict) -> bytes:
     """Rows × columns of 0–100 scores, each cell labelled with its value."""
+    thin = _is_narrow(spec)
+    size = _text_size(spec, wide=8)
     rows, columns, values = spec["rows"], spec["columns"], spec["values"]
-    height = 0.42 * len(rows) + 2.2
-    figure = Figure(figsize=(7.5, height))
-    figure.subplots_adjust(left=0.3, right=0.98, top=1 - 1.6 / height, bottom=0.25 / height)
+    row_labels = [_wrap(r, 14 if thin else 32) for r in rows]
+    lines = max((label.count("\n") + 1 for label in row_labels), default=1)
+    per_row = max(0.42, 0.17 * lines + 0.08) if thin else 0.42
+    top = 2.2 if thin else 1.6
+    height = per_row * len(rows) + top + 0.6
+    figure = Figure(figsize=(NARROW_WIDTH if thin else 7.5, height))
+    figure.subplots_adjust(
+        left=0.36 if thin else 0.3, right=0.98, top=1 - top / height, bottom=0.25 / height
+    )
     axes = figure.add_subplot()
     grid = [[float("nan") if v is None else v for v in row] for row in values]
     axes.imshow(grid, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
@@ -221,20 +304,42 @@ def _heatmap(spec: dict) -> bytes:
             # The colour map is darkest at both ends: white text there, dark elsewhere.
             dark_cell = value is not None and (value < 15 or value > 85)
             colour = "white" if dark_cell else "#212529"
-            axes.text(x, y, text, ha="center", va="center", fontsize=8, color=colour)
-    axes.set_xticks(range(len(columns)), [_wrap(c, 14) for c in columns], fontsize=8)
+            axes.text(x, y, text, ha="center", va="center", fontsize=size, color=colour)
+    # On a phone the columns' names stand upright over narrow columns.
+    axes.set_xticks(
+        range(len(columns)),
+        [_wrap(c, 14) for c in columns],
+        fontsize=size,
+        rotation=90 if thin else 0,
+    )
     axes.xaxis.tick_top()
-    axes.set_yticks(range(len(rows)), [_wrap(r, 32) for r in rows], fontsize=8)
-    axes.set_title(spec["title"], fontsize=11, pad=34)
+    axes.set_yticks(range(len(rows)), row_labels, fontsize=size)
+    axes.set_title(
+        spec["title"],
+        fontsize=size + 2.5 if thin else 11,
+        pad=6 if thin else 34,
+        y=1 + (top - 0.35) / (height * (1 - top / height)) if thin else 1,
+    )
     axes.tick_params(length=0)
     return _svg(figure)
 
 
 def _lines(spec: dict) -> bytes:
     """One line per series over ordered points (dates as labels)."""
+    thin = _is_narrow(spec)
+    size = _text_size(spec, wide=8)
     labels = spec["labels"]
-    figure = Figure(figsize=(8, 4.6))
-    figure.subplots_adjust(left=0.08, right=0.62, top=0.9, bottom=0.14)
+    series_count = len(spec["series"])
+    if thin:
+        legend_height = 0.22 * series_count + 0.3
+        height = 3.2 + legend_height
+        figure = Figure(figsize=(NARROW_WIDTH, height))
+        figure.subplots_adjust(
+            left=0.17, right=0.95, top=1 - 0.45 / height, bottom=(legend_height + 0.75) / height
+        )
+    else:
+        figure = Figure(figsize=(8, 4.6))
+        figure.subplots_adjust(left=0.08, right=0.62, top=0.9, bottom=0.14)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))
     for index, series in enumerate(spec["series"]):
@@ -246,12 +351,20 @@ def _lines(spec: dict) -> bytes:
             color="#212529" if series.get("bold") else SERIES_COLOURS[index % 6],
             label=_wrap(series["name"], 30),
         )
-    axes.set_xticks(positions, labels)
+    axes.set_xticks(positions, labels, rotation=45 if thin else 0, ha="right" if thin else "center")
+    axes.tick_params(labelsize=size if thin else 9)
     axes.set_ylim(0, 100)
-    axes.set_ylabel(spec["ylabel"])
-    axes.set_title(spec["title"], fontsize=11)
+    axes.set_ylabel(spec["ylabel"], fontsize=size if thin else 9)
+    axes.set_title(
+        spec["title"], fontsize=size + 1.5 if thin else 11, loc="left" if thin else "center"
+    )
     axes.grid(axis="y", color="#dee2e6")
-    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=8)
+    if thin:
+        figure.legend(
+            loc="lower left", bbox_to_anchor=(0.02, 0.0), frameon=False, fontsize=size, ncol=1
+        )
+    else:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 

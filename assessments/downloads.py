@@ -213,11 +213,15 @@ def pdf_response(name: str, pdf: bytes) -> HttpResponse:
     return HttpResponse(pdf, content_type="application/pdf", headers=attachment(name))
 
 
-def svg_response(requested_key: str, key: str | None, spec: dict | None) -> HttpResponse:
-    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache.
+def svg_response(request, requested_key: str, key: str | None, spec: dict | None) -> HttpResponse:
+    """The drawing of `spec` (whose hash is `key`), made once and kept in Django's cache;
+    with `?layout=narrow`, its variant drawn for a phone's width (charts.narrow).
 
     A chart's URL names the hash of its data, and it must be the page's current one: an
     old or made-up key is a 404, so nobody fetches data the page would not show them."""
     if key is None or key != requested_key:
         raise Http404
+    if request.GET.get("layout") == "narrow":
+        spec = charts.narrow(spec)
+        key = charts.spec_key(spec)
     return HttpResponse(charts.cached_svg(key, spec), content_type="image/svg+xml")

@@ -1,8 +1,11 @@
+import math
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from assessments import charts
 
@@ -68,3 +71,64 @@ def test_charts_never_load_pyplot():
         timeout=120,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+HEATMAP = {
+    "kind": "heatmap",
+    "title": "Puntuación por área",
+    "rows": ["Hotel Brisa del Mar", "Media de la cartera"],
+    "columns": ["Liderazgo y cultura", "Medición y mejora"],
+    "values": [[30.0, None], [50.0, 66.67]],
+}
+LINES = {
+    "kind": "lines",
+    "title": "Evolución",
+    "labels": ["12/10/2024", "01/11/2026"],
+    "ylabel": "Puntuación",
+    "series": [{"name": "Global", "values": [20.0, 70.0], "bold": True}],
+}
+SIX_AREAS = [
+    "Liderazgo y cultura",
+    "Conocimiento del cliente",
+    "Procesos y experiencia",
+    "Personas y autonomía",
+    "Medición y mejora",
+    "Respuesta y recuperación",
+]
+
+
+@pytest.mark.parametrize("spec", [RADAR, BARS, STACKED, HEATMAP, LINES], ids=lambda s: s["kind"])
+def test_a_phone_s_drawing_shows_its_text_at_11_css_px_or_more(spec):
+    """A narrow drawing is at most NARROW_WIDTH inches wide, so a 375 px phone shows it at
+    its own size or larger (a 343 px column), and no text in it is under 9.5 pt: 9.5 × 96 /
+    72 = 12.7 CSS px at its own size, 11 px even at 87 % of it."""
+    svg = charts.draw(charts.narrow(spec)).decode()
+    width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+    assert width <= charts.NARROW_WIDTH * 72 + 0.01
+    sizes = [float(size) for size in re.findall(r"font-size: ([0-9.]+)px", svg)]
+    assert sizes and min(sizes) >= 9.5
+    assert spec["title"] in svg
+    # The desktop drawing is another, wider one.
+    wide = charts.draw(spec).decode()
+    assert float(re.search(r'viewBox="0 0 ([0-9.]+) ', wide).group(1)) > width
+
+
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
+def test_the_radar_s_labels_stay_outside_its_ring(layout):
+    spec = {**RADAR, "labels": SIX_AREAS, "series": [{"name": "Acme", "values": [50.0] * 6}]}
+    if layout == "narrow":
+        spec = charts.narrow(spec)
+    figure = charts.radar_figure(spec)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    axes = figure.axes[0]
+    ring = axes.get_window_extent(renderer)
+    centre_x, centre_y, radius = ring.x0 + ring.width / 2, ring.y0 + ring.height / 2, ring.width / 2
+    for label in axes.get_xticklabels():
+        box = label.get_window_extent(renderer)
+        # The point of the label's box nearest the centre is outside the ring.
+        nearest_x = min(max(centre_x, box.x0), box.x1)
+        nearest_y = min(max(centre_y, box.y0), box.y1)
+        assert math.hypot(nearest_x - centre_x, nearest_y - centre_y) > radius, label.get_text()
+        # And the label is whole inside the figure.
+        assert box.x0 >= 0 and box.x1 <= figure.bbox.width, label.get_text()
+        assert box.y0 >= 0 and box.y1 <= figure.bbox.height, label.get_text()

@@ -99,6 +99,8 @@ class PageParser(HTMLParser):
             self.links.append(attrs["href"])
         elif tag == "img" and attrs.get("src"):
             self.links.append(attrs["src"])
+        elif tag == "source" and attrs.get("srcset"):  # a picture's drawing for a phone
+            self.links.append(attrs["srcset"])
         elif tag == "form":
             self._form = Form(
                 method=(attrs.get("method") or "get").lower(), action=attrs.get("action")
@@ -295,6 +297,9 @@ class Crawler:
     def visit(self, visit: Visit):
         self.report.pages += 1
         route = _route(urlsplit(visit.url).path)
+        # The log keeps 9,000 queries: a long crawl would fill it, and a full log counts
+        # every later page as making none.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             response = self.client.get(visit.url)
             body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -7,9 +7,11 @@ holds what `report_snapshot` wrote from it then (every submitted report's body a
 in Spanish and English). Here a copy of that database is migrated to today's schema and
 snapshotted again, in a separate process, exactly as a deployment would do it.
 
-One thing has left the report since: its row of download buttons, which is now the page's
-(it offers the PDF and Excel files too). Only that exact block is taken out of the old
-files; every other byte must still match.
+Two things have changed since, both in how the page is shown rather than what it says:
+its row of download buttons left it for the page (it offers the PDF and Excel files too),
+and each chart's image sits in a <picture> that offers a phone the chart's narrow drawing.
+Only that exact button block is taken out of the old files, and only that exact wrapper
+out of the new ones; every other byte must still match.
 """
 
 import gzip
@@ -26,6 +28,10 @@ OLD_DOWNLOAD_BUTTONS = re.compile(
     rb'  <div class="d-flex gap-2 d-print-none">\n    <button type="button" '
     rb'class="btn btn-outline-primary" data-print>[^<]+</button>\n    <a class="btn '
     rb'btn-outline-primary" href="/assessments/[0-9]+/report\.csv">[^<]+</a>\n  </div>\n'
+)
+NEW_CHART_PICTURE = re.compile(
+    rb'<picture><source media="\(max-width: 575\.98px\)" srcset="(/assessments/[0-9]+/charts/'
+    rb'[a-z]+/[0-9a-f]+\.svg)\?layout=narrow">(<img src="\1" [^>]+>)</picture>'
 )
 PROJECT = Path(__file__).parent.parent
 
@@ -58,12 +64,15 @@ def test_reports_submitted_before_rounds_are_byte_identical_after_the_migration(
     names = sorted(p.name for p in before.iterdir())
     assert len(names) == 44  # 11 submitted demo reports × (HTML, CSV) × (es, en)
     assert sorted(p.name for p in after.iterdir()) == names
-    removed = 0
+    removed = unwrapped = 0
     changed = []
     for name in names:
         old, count = OLD_DOWNLOAD_BUTTONS.subn(b"", (before / name).read_bytes())
         removed += count
-        if old != (after / name).read_bytes():
+        new, pictures = NEW_CHART_PICTURE.subn(rb"\2", (after / name).read_bytes())
+        unwrapped += pictures
+        if old != new:
             changed.append(name)
     assert changed == []
     assert removed == 22  # the buttons were in every HTML file, and only there
+    assert unwrapped == 22 * 3  # a report's three charts, in every HTML file

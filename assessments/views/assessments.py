@@ -290,7 +290,7 @@ def assessment_chart(request, assessment_id: int, kind: str, key: str):
     if not assessment.is_submitted:
         raise Http404
     current_key, spec = _rendered_report(request, assessment)["charts"].get(kind, (None, None))
-    return downloads.svg_response(key, current_key, spec)
+    return downloads.svg_response(request, key, current_key, spec)
 
 
 @require_GET

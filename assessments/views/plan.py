@@ -89,7 +89,7 @@ def what_if_chart(request, assessment_id: int, key: str):
     assessment = _submitted(request, assessment_id)
     _form, result, _valid = _what_if(request, assessment)
     chart = _radar(assessment, result)
-    return downloads.svg_response(key, chart.key, chart.spec)
+    return downloads.svg_response(request, key, chart.key, chart.spec)
 
 
 def _plan_organisation(request, organisation_id: int, roles=TEAM):

@@ -185,14 +185,16 @@ def _query_without_value(request, name, value, *others) -> str:
     return query.urlencode()
 
 
-def _chart_download(chart, key):
-    return downloads.svg_response(key, chart.key if chart else None, chart.spec if chart else None)
+def _chart_download(request, chart, key):
+    return downloads.svg_response(
+        request, key, chart.key if chart else None, chart.spec if chart else None
+    )
 
 
 @require_GET
 def compare_chart(request, kind: str, key: str):
     table = _comparison(request)
-    return _chart_download(table.chart(kind) if table else None, key)
+    return _chart_download(request, table.chart(kind) if table else None, key)
 
 
 def _progress(request, organisation_id: int):
@@ -240,7 +242,7 @@ def sector_percentile_share(request, organisation_id: int):
 @require_GET
 def progress_chart(request, organisation_id: int, key: str):
     _membership, view = _progress(request, organisation_id)
-    return _chart_download(view.chart, key)
+    return _chart_download(request, view.chart, key)
 
 
 def _site_url(request) -> str:

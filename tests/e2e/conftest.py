@@ -70,8 +70,9 @@ class Visit:
     """A browser tab that signs in, screenshots every page it visits and watches for
     dialogs (an injected script would open one) and Content-Security-Policy violations."""
 
-    def __init__(self, browser, base_url, name):
-        self.context = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, base_url, name, **context_options):
+        options = {"locale": "es-ES", "viewport": {"width": 1280, "height": 900}}
+        self.context = browser.new_context(**{**options, **context_options})
         self.page = self.context.new_page()
         self.base_url = base_url
         self.name = name
