@@ -62,7 +62,7 @@ def pages(bank, acme, alice, charlie, submitted):
         reverse("portfolio_answers_xlsx"): common,
         reverse("portfolio_xlsx"): common,
         reverse("progress", args=[acme.pk]): common,
-        progress_chart.group(1): common,
+        progress_chart.group(1): ["layout", *common],
         reverse("assessment_report", args=[submitted.pk]): common,
         reverse("assessment_csv", args=[submitted.pk]): common,
         reverse("assessment_xlsx", args=[submitted.pk]): common,
@@ -72,8 +72,9 @@ def pages(bank, acme, alice, charlie, submitted):
         reverse("plan_csv", args=[acme.pk]): ["status", "owner", *common],
         reverse("plan_xlsx", args=[acme.pk]): ["status", "owner", *common],
         reverse("plan_ics", args=[acme.pk]): ["status", "owner", *common],
-        **{url: ["org", "focus", *common] for url in compare_charts},
-        **{url: common for url in report_charts},
+        # A chart reads `layout` ("narrow": its drawing for a phone).
+        **{url: ["org", "focus", "layout", *common] for url in compare_charts},
+        **{url: ["layout", *common] for url in report_charts},
     }
     assert len(compare_charts) == 2 and len(report_charts) == 3
     return client, urls, acme
