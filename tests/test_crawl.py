@@ -185,8 +185,6 @@ class CrawlReport:
     languages_switched: int = 0
     kinds: set = field(default_factory=set)
     samples_left: int = 0
-    # (route, URL) of every HTML page reached, in the order reached.
-    html_pages: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _route(path: str) -> str | None:
@@ -325,7 +323,6 @@ class Crawler:
         self.report.kinds.add(route)
         if not response["Content-Type"].startswith("text/html"):
             return
-        self.report.html_pages.append((route, visit.url))
         parser = PageParser()
         parser.feed(body.decode())
         for link in parser.links:
