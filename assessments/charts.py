@@ -112,8 +112,10 @@ NARROW_TEXT = 9.5
 
 def narrow(spec: dict) -> dict:
     """The spec of the same chart drawn for a narrow screen: narrower, with larger text,
-    shorter lines of labels and the legend under the plot."""
-    return {**spec, "layout": "narrow"}
+    shorter lines of labels and the legend under the plot. It has no title of its own: the
+    page shows the chart's title as the heading just above it, and in 3.3 inches a longer
+    title (an organisation's name in it, say) would run off the drawing's edges."""
+    return {**spec, "layout": "narrow", "title": ""}
 
 
 def _is_narrow(spec: dict) -> bool:
@@ -148,8 +150,15 @@ def radar_figure(spec: dict) -> Figure:
     size = _text_size(spec)
     several = len(spec["series"]) > 1
     if thin:
-        figure = Figure(figsize=(NARROW_WIDTH, NARROW_WIDTH + (0.9 if several else 0.5)))
-        figure.subplots_adjust(left=0.31, right=0.69, top=0.78, bottom=0.26 if several else 0.16)
+        # The ring is as wide as the labels beside it leave (their longest word,
+        # "reconocimiento", at NARROW_TEXT); above and below it, room for labels of up to
+        # four lines, and under those the legend of a chart with several series.
+        ring, beside, legend = NARROW_WIDTH * 0.3, 0.9, 0.5 if several else 0
+        height = ring + 2 * beside + legend
+        figure = Figure(figsize=(NARROW_WIDTH, height))
+        figure.subplots_adjust(
+            left=0.35, right=0.65, top=1 - beside / height, bottom=(beside + legend) / height
+        )
     else:
         figure = Figure(figsize=(6.4, 5.6))
         figure.subplots_adjust(left=0.19, right=0.81, top=0.8, bottom=0.13)
