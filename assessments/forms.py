@@ -16,6 +16,7 @@ from assessments.models import ID_PATTERN, Action, Answer, Organisation
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
 from assessments.services import AnswerInput, NewPerson
+from assessments.validators import has_control_characters, single_line
 
 _ANSWER_KEY = re.compile(r"^q(\d+)-(choice|note)$")
 
@@ -82,13 +83,17 @@ class AnswersForm(forms.Form):
 
 
 class ClientForm(forms.Form):
-    name = forms.CharField(label=_("Organisation"), max_length=200)
-    sector = forms.CharField(label=_("Sector"), max_length=100)
+    name = forms.CharField(label=_("Organisation"), max_length=200, validators=[single_line])
+    sector = forms.CharField(label=_("Sector"), max_length=100, validators=[single_line])
     size_band = forms.ChoiceField(label=_("Size"), choices=Organisation.SizeBand.choices)
-    country = forms.CharField(label=_("Country"), max_length=100, initial="España")
-    manager_first_name = forms.CharField(label=_("Manager's first name"), max_length=150)
+    country = forms.CharField(
+        label=_("Country"), max_length=100, initial="España", validators=[single_line]
+    )
+    manager_first_name = forms.CharField(
+        label=_("Manager's first name"), max_length=150, validators=[single_line]
+    )
     manager_last_name = forms.CharField(
-        label=_("Manager's last name"), max_length=150, required=False
+        label=_("Manager's last name"), max_length=150, required=False, validators=[single_line]
     )
     manager_email = forms.EmailField(label=_("Manager's e-mail"))
 
@@ -252,7 +257,7 @@ class RoundStartForm(forms.Form):
         help_text=_(
             "One person per line: name, then e-mail, separated by a comma "
             "(for example “Marta Gil, marta@example.com”). Each gets an e-mail with a link "
-            "to choose a password."
+            "to join the organisation and answer; nobody joins without accepting."
         ),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
@@ -261,8 +266,10 @@ class RoundStartForm(forms.Form):
     anonymous = forms.BooleanField(
         label=_("Anonymous round"),
         help_text=_(
-            "The report then shows only how many people gave each answer, never who. "
-            "People speak more freely; you cannot ask anyone about their answers."
+            "The report then shows only how many people gave each answer, never who, and "
+            "nobody sees any answer before closing. It needs at least three people, you "
+            "included, and closes once three have submitted: with two, each could read the "
+            "other's answers off the counts."
         ),
         required=False,
     )
@@ -290,6 +297,12 @@ class RoundStartForm(forms.Form):
                 )
                 continue
             first_name, _space, last_name = name.strip().partition(" ")
+            if has_control_characters(name):
+                errors.append(
+                    _("Line %(number)s: write the name without tabs or other control characters.")
+                    % {"number": number}
+                )
+                continue
             if not first_name:
                 errors.append(
                     _("Line %(number)s: write the person's name before the e-mail.")

@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from assessments.validators import single_line
+
 # What a database id looks like in a URL or a query: at most 18 ASCII digits, so that a
 # longer number is "not found" rather than an overflow in SQLite's 64-bit integers.
 ID_PATTERN = "[0-9]{1,18}"
@@ -235,10 +237,10 @@ class Organisation(models.Model):
         MEDIUM = "medium", _("50–249 people")
         LARGE = "large", _("250 people or more")
 
-    name = models.CharField(_("name"), max_length=200)
-    sector = models.CharField(_("sector"), max_length=100)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
+    sector = models.CharField(_("sector"), max_length=100, validators=[single_line])
     size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices)
-    country = models.CharField(_("country"), max_length=100)
+    country = models.CharField(_("country"), max_length=100, validators=[single_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
@@ -460,6 +462,13 @@ class Response(models.Model):
     # How a closed round's report names this respondent: the name at closing, or a
     # pseudonym ("Persona 2") in an anonymous round, so the report never changes later.
     label = models.CharField(max_length=150, blank=True)
+    # The name and address the lead typed for someone invited by e-mail: the lead's page
+    # shows these, never the account's own, so it tells nothing about who has an account.
+    invited_name = models.CharField(max_length=301, blank=True)
+    invited_email = models.EmailField(blank=True)
+    # In an anonymous round, the N of "Persona N": drawn at random among the submitted
+    # responses when the round closes, so no order (invitation, submission) shows through.
+    pseudonym_number = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -558,12 +567,15 @@ class AreaResult(models.Model):
 
 
 class Invitation(models.Model):
-    """A consultant's invitation for someone to manage a client organisation, by e-mail.
+    """An invitation by e-mail to join an organisation: a consultant's, for someone to
+    manage a client, or a round lead's, for someone to answer its rounds.
 
-    For an address with no account, the account and the membership exist at once, with no
-    usable password: the e-mail's one-time link lets its owner choose one. For an address
-    that already has an account, nothing changes until that person, signed in, accepts.
-    The link is only ever in the e-mail: pages show the address and whether it was used.
+    Nobody becomes a member before accepting. For an address with no account, the account
+    exists at once with no usable password, and the e-mail's one-time link lets its owner
+    choose one; the first sign-in accepts. For an address that already has an account, that
+    person accepts with the e-mail's join link, signed in. Either way the inviter sees the
+    same thing. The link is only ever in the e-mail: pages show the address and whether it
+    was used.
     """
 
     organisation = models.ForeignKey(
@@ -576,6 +588,19 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The role the person takes on accepting: a consultant invites a manager, a round's
+    # lead invites a respondent.
+    role = models.CharField(
+        _("role"),
+        max_length=12,
+        choices=[
+            (Membership.Role.MANAGER, Membership.Role.MANAGER.label),
+            (Membership.Role.RESPONDENT, Membership.Role.RESPONDENT.label),
+        ],
+        default=Membership.Role.MANAGER,
+    )
+    # The address had no account with a password when invited: the e-mail's link chooses
+    # one, and the first sign-in accepts. Otherwise the person accepts with the join link.
     new_account = models.BooleanField(default=True)
     # SHA-256 of the link's secret when joining with an existing account; the secret itself
     # is only in the e-mail.
@@ -637,7 +662,7 @@ class Action(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="actions")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[single_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -646,7 +671,9 @@ class Action(models.Model):
         related_name="+",
         verbose_name=_("owner"),
     )
-    owner_name = models.CharField(_("owner (name)"), max_length=150, blank=True)
+    owner_name = models.CharField(
+        _("owner (name)"), max_length=150, blank=True, validators=[single_line]
+    )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     target = models.CharField(
         _("target answer"), max_length=6, choices=Target.choices, default=Target.YES
@@ -691,3 +718,30 @@ class Action(models.Model):
         if self.owner is not None:
             return self.owner.get_full_name() or self.owner.get_username()
         return self.owner_name
+
+
+class SentMail(models.Model):
+    """One e-mail sent on someone's behalf (an invitation or a reminder), counted against
+    the daily limits that keep the platform from being anyone's mail cannon. It keeps no
+    address and no text."""
+
+    class Kind(models.TextChoices):
+        ROUND_INVITATION = "round_invitation", _("round invitation")
+        ROUND_REMINDER = "round_reminder", _("round reminder")
+        CLIENT_INVITATION = "client_invitation", _("client invitation")
+
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sent_by", "sent_at"]),
+            models.Index(fields=["organisation", "sent_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.sent_at:%Y-%m-%d %H:%M}"

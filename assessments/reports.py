@@ -206,13 +206,14 @@ def build_report(
 
 
 def respondent_labels(assessment, responses: list[dict[int, Answer]]) -> list[str]:
-    """How the report names each submitted response: the name stored at closing, or a
-    stable pseudonym (by order of invitation) in an anonymous round."""
+    """How the report names each submitted response: the name stored at closing, or in an
+    anonymous round the pseudonym drawn at closing (`responses` come in its order)."""
     labels = []
     for position, answers in enumerate(responses, start=1):
         response = next(iter(answers.values())).response if answers else None
         if assessment.anonymous or response is None or not response.label:
-            labels.append(_("Person %(number)s") % {"number": position})
+            number = (response and response.pseudonym_number) or position
+            labels.append(_("Person %(number)s") % {"number": number})
         else:
             labels.append(response.label)
     return labels

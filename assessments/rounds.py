@@ -1,5 +1,6 @@
 """What a round's lead sees while it is open: who has answered how much, where the
-submitted responses disagree so far, and what closing would count. Plain data in, plain
+submitted responses disagree so far (never in an anonymous round), and what closing would
+count. Plain data in, plain
 data out; the views fetch, this arranges."""
 
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ class RoundState:
     submitted: int
     disagreements: list[OpenDisagreement]
     agreed: list[tuple[object, object]]  # (question, agreed answer)
+    # An open anonymous round shows no answers and names only who has not submitted: a
+    # count taken as people submit one by one would tell each person's answers.
+    answers_hidden: bool = False
 
     @property
     def left_out(self) -> int:
@@ -56,16 +60,19 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
     agreed answer."""
     now = now or timezone.now()
     total = sum(len(area.questions.all()) for area in areas)
+    hidden = assessment.anonymous
     rows = []
     for response in responses:
         person = response.respondent
+        if hidden and response.submitted_at is not None:
+            continue
         reminded = response.reminded_at
         wait_until = reminded + REMINDER_INTERVAL if reminded else None
         rows.append(
             RespondentRow(
                 response_id=response.pk,
-                name=person.get_full_name() or person.get_username(),
-                email=person.email,
+                name=response.invited_name or person.get_full_name() or person.get_username(),
+                email=response.invited_email or person.email,
                 is_lead=person.pk == assessment.started_by_id,
                 answered=response.answered,
                 total=total,
@@ -74,12 +81,17 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
                 next_reminder_at=wait_until if wait_until and wait_until > now else None,
             )
         )
+    if hidden:
+        rows.sort(key=lambda row: (row.name.casefold(), row.email.casefold()))
     submitted = [r for r in responses if r.submitted_at is not None]
     disagreements = []
-    if submitted:
+    if submitted and not hidden:
         choices = [choices_by_number(areas, answers_by_response.get(r.pk, {})) for r in submitted]
         combined = scoring.combine(choices)
-        names_of = [r.respondent.get_full_name() or r.respondent.get_username() for r in submitted]
+        names_of = [
+            r.invited_name or r.respondent.get_full_name() or r.respondent.get_username()
+            for r in submitted
+        ]
         for area in areas:
             for question in area.questions.all():
                 if question.number not in combined.disagreements:
@@ -107,4 +119,5 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
             ((questions[qid], a) for qid, a in agreed.items() if qid in questions),
             key=lambda pair: pair[0].number,
         ),
+        answers_hidden=hidden,
     )

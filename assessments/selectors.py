@@ -124,13 +124,14 @@ def round_responses(assessment_id: int) -> list[Response]:
 
 
 def submitted_answers(assessment_id: int) -> dict[int, dict[int, Answer]]:
-    """Response id → question id → answer, for the submitted responses, in response order."""
+    """Response id → question id → answer, for the submitted responses: in a closed
+    anonymous round in pseudonym order (drawn at random), otherwise in invitation order."""
     answers = (
         Answer.objects.filter(
             response__assessment_id=assessment_id, response__submitted_at__isnull=False
         )
         .select_related("response")
-        .order_by("response_id")
+        .order_by(F("response__pseudonym_number").asc(nulls_first=True), "response_id")
     )
     by_response: dict[int, dict[int, Answer]] = {}
     for answer in answers:
@@ -394,6 +395,7 @@ def portfolio_answers(user):
         .order_by(
             "response__assessment__organisation__name",
             "response__assessment_id",
+            F("response__pseudonym_number").asc(nulls_first=True),
             "response_id",
             "question__area__order",
             "question__number",
@@ -413,9 +415,12 @@ def portfolio_answers(user):
 
 
 def invitations_sent_by_consultants_of(user) -> QuerySet:
-    """Invitations to the organisations the user follows as a consultant, newest first."""
+    """Invitations to manage the organisations the user follows as a consultant, newest
+    first (a round's invitations to answer are its lead's business)."""
     return (
-        Invitation.objects.filter(organisation__in=followed_organisations(user))
+        Invitation.objects.filter(
+            organisation__in=followed_organisations(user), role=Membership.Role.MANAGER
+        )
         .select_related("organisation", "invited_by", "user")
         .order_by("-sent_at", "-pk")
     )

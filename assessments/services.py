@@ -1,10 +1,12 @@
 """Writes. Each service validates before it writes and runs in one transaction, so a
 rejected request leaves nothing behind."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -32,8 +34,11 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    SentMail,
     refresh_current_results,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class AssessmentError(Exception):
@@ -180,6 +185,15 @@ class NewPerson:
     last_name: str
     email: str
 
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+# An anonymous round names nobody, but with fewer submitted answers than this, the lead
+# (who knows their own) could read another person's answers off the counts.
+ANONYMOUS_ROUND_MINIMUM = 3
+
 
 @transaction.atomic
 def round_start(
@@ -192,52 +206,170 @@ def round_start(
     site_url: str,
 ) -> Assessment:
     """An assessment answered by the lead and the invited people, each of whom gets an
-    e-mail. New people get an account with no usable password and the respondent role."""
+    e-mail.
+
+    Someone invited by e-mail who is not yet of the organisation joins it only by
+    accepting: an address without an account gets one with no usable password (its
+    e-mail's link chooses one), an address with an account gets a join link. The lead sees
+    the name and address typed either way, so the round tells nothing about who has an
+    account."""
     bank = selectors.current_bank()
     if bank is None:
         raise AssessmentError(_("No question bank is published yet."))
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    _check_round_start_limits(organisation, lead)
     member_ids = {m.pk for m in members}
     if not member_ids <= set(selectors.invitable_member_ids(organisation, lead)):
         raise AssessmentError(_("Only people of this organisation can be invited."))
-    user_model = get_user_model()
-    invitees = list(user_model.objects.filter(pk__in=member_ids))
-    new_accounts = set()
+    invitees: dict[int, tuple[object, NewPerson | None]] = {
+        user.pk: (user, None) for user in get_user_model().objects.filter(pk__in=member_ids)
+    }
     for person in new_people:
-        email = user_model.objects.normalize_email(person.email).lower()
-        user = user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
-        if user is None:
-            user = user_model(
-                username=email,
-                email=email,
-                first_name=person.first_name,
-                last_name=person.last_name,
-            )
-            user.set_unusable_password()
-            user.save()
-            new_accounts.add(user.pk)
-        membership, _created = Membership.objects.get_or_create(
-            user=user, organisation=organisation, defaults={"role": Membership.Role.RESPONDENT}
+        user = _account_for(person)
+        role = (
+            Membership.objects.filter(user=user, organisation=organisation)
+            .values_list("role", flat=True)
+            .first()
         )
-        if membership.role == Membership.Role.CONSULTANT:
+        if role == Membership.Role.CONSULTANT:
             raise AssessmentError(
                 _("%(email)s follows this organisation as its consultant and cannot answer it.")
-                % {"email": email}
+                % {"email": person.email}
             )
-        invitees.append(user)
-    invitees = [u for u in {u.pk: u for u in invitees}.values() if u.pk != lead.pk]
+        invitees[user.pk] = (user, person)
+    invitees.pop(lead.pk, None)
     if not invitees:
         raise AssessmentError(
             _("Invite at least one other person, or start an assessment on your own.")
         )
+    if anonymous and len(invitees) + 1 < ANONYMOUS_ROUND_MINIMUM:
+        raise AssessmentError(
+            _(
+                "An anonymous round needs at least %(count)s people, you included: with "
+                "fewer, each person's answers could be read off the counts."
+            )
+            % {"count": ANONYMOUS_ROUND_MINIMUM}
+        )
+    _check_mail_limits(organisation, lead, len(invitees))
     assessment = Assessment.objects.create(
         organisation=organisation, bank=bank, started_by=lead, is_round=True, anonymous=anonymous
     )
     Response.objects.bulk_create(
-        Response(assessment=assessment, respondent=user) for user in [lead, *invitees]
+        [Response(assessment=assessment, respondent=lead)]
+        + [
+            Response(
+                assessment=assessment,
+                respondent=user,
+                invited_name=person.full_name if person else "",
+                invited_email=person.email if person else "",
+            )
+            for user, person in invitees.values()
+        ]
     )
-    for user in invitees:
-        _round_mail(assessment, user, site_url, reminder=False)
+    for user, _person in invitees.values():
+        invitation = _respondent_invitation(organisation, user, lead)
+        _round_mail(assessment, user, site_url, reminder=False, invitation=invitation)
     return assessment
+
+
+def _account_for(person: NewPerson):
+    """The account of an address typed by a round's lead, made (without a usable
+    password) if there is none."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(
+        Q(username__iexact=person.email) | Q(email__iexact=person.email)
+    ).first()
+    if user is None:
+        user = user_model(
+            username=person.email,
+            email=person.email,
+            first_name=person.first_name,
+            last_name=person.last_name,
+        )
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _respondent_invitation(organisation, user, lead) -> Invitation | None:
+    """The invitation to join the organisation as a respondent, for someone not of it yet
+    (None for a member): a pending one is sent again with a new link."""
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        return None
+    invitation, created = Invitation.objects.select_for_update().get_or_create(
+        organisation=organisation,
+        user=user,
+        defaults={
+            "email": user.email or user.get_username(),
+            "invited_by": lead,
+            "role": Membership.Role.RESPONDENT,
+            "new_account": not user.has_usable_password(),
+            "sent_at": timezone.now(),
+        },
+    )
+    if not created:
+        # Not a member, so not accepted, or accepted and later removed: pending again.
+        invitation.accepted_at = None
+        invitation.new_account = not user.has_usable_password()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["accepted_at", "new_account", "sent_at"])
+    return invitation
+
+
+def _since_a_day_ago():
+    return timezone.now() - timedelta(days=1)
+
+
+def _check_round_start_limits(organisation: Organisation, lead) -> None:
+    rounds = Assessment.objects.filter(is_round=True, created_at__gte=_since_a_day_ago())
+    if rounds.filter(started_by=lead).count() >= settings.ROUND_STARTS_PER_PERSON_PER_DAY:
+        raise AssessmentError(
+            _(
+                "You have started %(count)s rounds in the last 24 hours, the most allowed. "
+                "Nothing was started or sent; try again tomorrow."
+            )
+            % {"count": settings.ROUND_STARTS_PER_PERSON_PER_DAY}
+        )
+    if (
+        rounds.filter(organisation=organisation).count()
+        >= settings.ROUND_STARTS_PER_ORGANISATION_PER_DAY
+    ):
+        raise AssessmentError(
+            _(
+                "%(count)s rounds of this organisation were started in the last 24 hours, "
+                "the most allowed. Nothing was started or sent; try again tomorrow."
+            )
+            % {"count": settings.ROUND_STARTS_PER_ORGANISATION_PER_DAY}
+        )
+
+
+def _check_mail_limits(organisation: Organisation, sender, count: int) -> None:
+    """Refuse to send `count` more e-mails on `sender`'s behalf past the daily limits."""
+    recent = SentMail.objects.filter(sent_at__gte=_since_a_day_ago())
+    person_limit = settings.MAILS_PER_PERSON_PER_DAY
+    if recent.filter(sent_by=sender).count() + count > person_limit:
+        raise AssessmentError(
+            _(
+                "This would pass the limit of %(count)s invitation and reminder e-mails "
+                "you can send in 24 hours. Nothing was sent; try again tomorrow."
+            )
+            % {"count": person_limit}
+        )
+    organisation_limit = settings.MAILS_PER_ORGANISATION_PER_DAY
+    if recent.filter(organisation=organisation).count() + count > organisation_limit:
+        raise AssessmentError(
+            _(
+                "This would pass the limit of %(count)s invitation and reminder e-mails "
+                "for this organisation in 24 hours. Nothing was sent; try again tomorrow."
+            )
+            % {"count": organisation_limit}
+        )
+
+
+def _count_mail(organisation: Organisation, sender, kind: str) -> None:
+    now = timezone.now()
+    SentMail.objects.filter(sent_at__lt=now - timedelta(days=2)).delete()
+    SentMail.objects.create(sent_by=sender, organisation=organisation, kind=kind, sent_at=now)
 
 
 def _lead_lock(assessment: Assessment, lead) -> Assessment:
@@ -266,16 +398,25 @@ def round_remind(*, assessment: Assessment, lead, response_id: int, site_url: st
         raise AssessmentError(
             _("A reminder was sent to this person less than a day ago. You can send one a day.")
         )
+    _check_mail_limits(assessment.organisation, lead, 1)
     response.reminded_at = now
     response.save(update_fields=["reminded_at"])
-    _round_mail(assessment, response.respondent, site_url, reminder=True)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(organisation=assessment.organisation, user=response.respondent, accepted_at=None)
+        .first()
+    )
+    _round_mail(assessment, response.respondent, site_url, reminder=True, invitation=invitation)
     audit.record(assessment, "reminder sent", actor=lead)
     return response
 
 
-def _round_mail(assessment: Assessment, user, site_url: str, *, reminder: bool) -> None:
+def _round_mail(
+    assessment: Assessment, user, site_url: str, *, reminder: bool, invitation=None
+) -> None:
     """The invitation to answer, or a reminder, sent when the transaction commits. Someone
-    who has not chosen a password yet gets a fresh one-time link to choose it."""
+    not of the organisation yet gets, with a pending `invitation`, a fresh one-time link to
+    join it: to choose a password (no account before) or to accept (an account before)."""
     answer_link = site_url.rstrip("/") + reverse("assessment_answer", args=[assessment.pk])
     lead = assessment.started_by
     values = {
@@ -301,23 +442,62 @@ def _round_mail(assessment: Assessment, user, site_url: str, *, reminder: bool) 
     if assessment.anonymous:
         body += "\n\n" + _("This round is anonymous: the report shows only counts, no names.")
     body = body % values
-    if not user.has_usable_password():
-        path = _fresh_set_password_path(user)
+    if invitation is not None:
+        body += "\n\n" + _join_instructions(invitation, site_url)
+    elif not user.has_usable_password():
         body += "\n\n" + _(
             "First choose your password here (the link works once); your username is "
             "%(username)s:\n\n%(link)s"
-        ) % {"username": user.get_username(), "link": site_url.rstrip("/") + path}
+        ) % {
+            "username": user.get_username(),
+            "link": _absolute(site_url, _fresh_set_password_path(user)),
+        }
     subject = (
         _("Reminder: %(organisation)s's customer-orientation self-assessment")
         if reminder
         else _("Your answers for %(organisation)s's customer-orientation self-assessment")
     ) % {"organisation": assessment.organisation.name}
-    email = user.email
+    email = invitation.email if invitation is not None else user.email
     if not email:
         return  # an account made without an address; the lead's page shows it has none
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
-    )
+    kind = SentMail.Kind.ROUND_REMINDER if reminder else SentMail.Kind.ROUND_INVITATION
+    _count_mail(assessment.organisation, lead, kind)
+    _mail_on_commit(subject, body, email)
+
+
+def _join_instructions(invitation: Invitation, site_url: str) -> str:
+    """How someone not of the organisation yet joins it to answer, with a fresh link (the
+    one sent before stops working)."""
+    user = invitation.user
+    if invitation.new_account:
+        return _(
+            "To take part, first choose your password here (the link works once); your "
+            "username is %(username)s. Nothing else changes until you do:\n\n%(link)s"
+        ) % {
+            "username": user.get_username(),
+            "link": _absolute(site_url, _fresh_set_password_path(user)),
+        }
+    return _(
+        "To take part, sign in as %(username)s and accept the invitation to join "
+        "%(organisation)s here first. Nothing changes until you accept; if you do not know "
+        "this organisation, ignore this message:\n\n%(link)s"
+    ) % {
+        "username": user.get_username(),
+        "organisation": invitation.organisation.name,
+        "link": _absolute(site_url, _fresh_join_path(invitation)),
+    }
+
+
+def _absolute(site_url: str, path: str) -> str:
+    return site_url.rstrip("/") + path
+
+
+def _fresh_join_path(invitation: Invitation) -> str:
+    """A new secret join link for an existing account; the one sent before stops working."""
+    secret = secrets.token_urlsafe(32)
+    invitation.token_hash = Invitation.hash_of(secret)
+    invitation.save(update_fields=["token_hash"])
+    return reverse("invitation_accept", args=[secret])
 
 
 @transaction.atomic
@@ -353,6 +533,14 @@ def round_close(*, assessment: Assessment, lead) -> Assessment:
     submitted = [r for r in responses if r.submitted_at is not None]
     if not submitted:
         raise AssessmentError(_("Nobody has submitted yet: a round closes with at least one."))
+    if assessment.anonymous and len(submitted) < ANONYMOUS_ROUND_MINIMUM:
+        raise AssessmentError(
+            _(
+                "An anonymous round closes once at least %(count)s people have submitted: "
+                "with fewer, you could read the others' answers off the counts."
+            )
+            % {"count": ANONYMOUS_ROUND_MINIMUM}
+        )
     areas = selectors.questions_by_area(assessment.bank_id)
     answers = selectors.submitted_answers(assessment.pk)
     agreed = {a.question_id: a.choice for a in assessment.agreed_answers.all()}
@@ -362,9 +550,16 @@ def round_close(*, assessment: Assessment, lead) -> Assessment:
     for response in submitted:
         person = response.respondent
         response.label = (
-            "" if assessment.anonymous else (person.get_full_name() or person.get_username())
+            ""
+            if assessment.anonymous
+            else (response.invited_name or person.get_full_name() or person.get_username())
         )
-    Response.objects.bulk_update(submitted, ["label"])
+    if assessment.anonymous:
+        numbers = list(range(1, len(submitted) + 1))
+        secrets.SystemRandom().shuffle(numbers)
+        for response, number in zip(submitted, numbers, strict=True):
+            response.pseudonym_number = number
+    Response.objects.bulk_update(submitted, ["label", "pseudonym_number"])
     question_count = sum(len(area.questions.all()) for area in areas)
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = timezone.now()
@@ -403,32 +598,28 @@ def client_add(
     """A client organisation the consultant follows, and an e-mail inviting its manager.
 
     Whether the address already has an account changes what the e-mail says, never what
-    the consultant is told: that would let any consultant find out who has an account.
+    the consultant sees: either way the manager becomes a member only by accepting, so no
+    page, list or filter could tell the consultant who has an account.
     """
     user_model = get_user_model()
     email = user_model.objects.normalize_email(manager_email).lower()
     organisation = Organisation.objects.create(
         name=name, sector=sector, size_band=size_band, country=country
     )
+    _check_mail_limits(organisation, consultant, 1)
     Membership.objects.create(
         user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT
     )
-    existing = user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
-    if existing is None:
-        manager = user_model(
-            username=email, email=email, first_name=manager_first_name, last_name=manager_last_name
-        )
-        manager.set_unusable_password()
-        manager.save()
-        Membership.objects.create(
-            user=manager, organisation=organisation, role=Membership.Role.MANAGER
-        )
+    manager = _account_for(
+        NewPerson(first_name=manager_first_name, last_name=manager_last_name, email=email)
+    )
     invitation = Invitation.objects.create(
         organisation=organisation,
-        user=existing or manager,
+        user=manager,
         email=email,
         invited_by=consultant,
-        new_account=existing is None,
+        role=Membership.Role.MANAGER,
+        new_account=not manager.has_usable_password(),
         sent_at=timezone.now(),
     )
     _invitation_mail(invitation, site_url)
@@ -448,6 +639,8 @@ def invitation_resend(*, invitation: Invitation, site_url: str) -> Invitation:
                 "Wait a moment before sending it again."
             )
         )
+    if invitation.invited_by is not None:
+        _check_mail_limits(invitation.organisation, invitation.invited_by, 1)
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
     _invitation_mail(invitation, site_url)
@@ -466,10 +659,7 @@ def _invitation_mail(invitation: Invitation, site_url: str) -> None:
             "password here (the link works once):\n\n%(link)s\n\nYour username is %(username)s."
         )
     else:
-        secret = secrets.token_urlsafe(32)
-        invitation.token_hash = Invitation.hash_of(secret)
-        invitation.save(update_fields=["token_hash"])
-        path = reverse("invitation_accept", args=[secret])
+        path = _fresh_join_path(invitation)
         message = _(
             "Hello %(name)s,\n\n%(consultant)s invites you to manage %(organisation)s in "
             "Orientación, the customer-orientation self-assessment. Sign in as %(username)s "
@@ -483,17 +673,32 @@ def _invitation_mail(invitation: Invitation, site_url: str) -> None:
         if consultant
         else "",
         "organisation": invitation.organisation.name,
-        "link": site_url.rstrip("/") + path,
+        "link": _absolute(site_url, path),
         "username": user.get_username(),
     }
     subject = _("Your access to %(organisation)s in Orientación") % {
         "organisation": invitation.organisation.name
     }
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=subject, message=body, from_email=None, recipient_list=[invitation.email]
-        )
-    )
+    if consultant is not None:
+        _count_mail(invitation.organisation, consultant, SentMail.Kind.CLIENT_INVITATION)
+    _mail_on_commit(subject, body, invitation.email)
+
+
+def _mail_on_commit(subject: str, body: str, recipient: str) -> None:
+    """Send a mail once the change that asked for it is stored, so a failed request mails
+    nobody. The change is kept whatever the mail server says: a refused or unreachable
+    server is logged, never turned into an error page for a change already saved."""
+    # A subject is one header line; names stored before line breaks were refused may
+    # still hold one.
+    subject = " ".join(subject.split())
+
+    def send():
+        try:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient])
+        except Exception:
+            logger.exception("Mail %r could not be sent", subject)
+
+    transaction.on_commit(send)
 
 
 def _fresh_set_password_path(user) -> str:
@@ -513,28 +718,38 @@ def _fresh_set_password_path(user) -> str:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
-    """The invited person, signed in, becomes a manager of the organisation."""
+    """The invited person, signed in, joins the organisation in the invitation's role."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.user_id != user.pk or not invitation.is_pending:
         raise AssessmentError(_("This invitation is not open for you."))
     if timezone.now() - invitation.sent_at > JOIN_LINK_MAX_AGE:
-        raise AssessmentError(
-            _("This invitation has expired. Ask your consultant to send it again.")
-        )
-    membership, _created = Membership.objects.get_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": Membership.Role.MANAGER}
-    )
-    invitation.accepted_at = timezone.now()
+        raise AssessmentError(_("This invitation has expired. Ask for it to be sent again."))
+    membership = _join(invitation)
     invitation.token_hash = ""
     invitation.save(update_fields=["accepted_at", "token_hash"])
     return membership
 
 
-def invitations_accepted_by_sign_in(*, user) -> None:
-    """A new account's invitation is accepted when its owner first signs in."""
-    Invitation.objects.filter(user=user, new_account=True, accepted_at=None).update(
-        accepted_at=timezone.now()
+def _join(invitation: Invitation) -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        user_id=invitation.user_id,
+        organisation_id=invitation.organisation_id,
+        defaults={"role": invitation.role},
     )
+    invitation.accepted_at = timezone.now()
+    return membership
+
+
+@transaction.atomic
+def invitations_accepted_by_sign_in(*, user) -> None:
+    """An invitation that came with a link to choose a new password is accepted when its
+    owner, having chosen one, first signs in."""
+    pending = Invitation.objects.select_for_update().filter(
+        user=user, new_account=True, accepted_at=None
+    )
+    for invitation in pending:
+        _join(invitation)
+        invitation.save(update_fields=["accepted_at"])
 
 
 @transaction.atomic

@@ -338,6 +338,14 @@ X_FRAME_OPTIONS = "DENY"
 ANSWER_NOTE_MAX_LENGTH = 2000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# Daily limits (over the last 24 hours) on what makes the platform send mail on someone's
+# behalf: rounds started, and invitation or reminder e-mails, per person and per
+# organisation. A consultant adding clients counts towards their own mail limit.
+ROUND_STARTS_PER_PERSON_PER_DAY = env_int("ROUND_STARTS_PER_PERSON_PER_DAY", 20)
+ROUND_STARTS_PER_ORGANISATION_PER_DAY = env_int("ROUND_STARTS_PER_ORGANISATION_PER_DAY", 40)
+MAILS_PER_PERSON_PER_DAY = env_int("MAILS_PER_PERSON_PER_DAY", 200)
+MAILS_PER_ORGANISATION_PER_DAY = env_int("MAILS_PER_ORGANISATION_PER_DAY", 400)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -382,9 +382,10 @@ def invitation_accept(request, secret: str):
         except services.AssessmentError as error:
             messages.error(request, str(error))
             return redirect("home")
-        messages.success(
-            request,
-            _("You now manage %(organisation)s.") % {"organisation": membership.organisation.name},
-        )
+        if membership.role == membership.Role.MANAGER:
+            message = _("You now manage %(organisation)s.")
+        else:
+            message = _("You can now answer the rounds of %(organisation)s you are invited to.")
+        messages.success(request, message % {"organisation": membership.organisation.name})
         return redirect("home")
     return render(request, "assessments/invitation_accept.html", {"invitation": invitation})

@@ -113,7 +113,7 @@ def round_remind(request, assessment_id: int, response_id: int):
     messages.success(
         request,
         _("A reminder was sent to %(name)s.")
-        % {"name": person.get_full_name() or person.get_username()},
+        % {"name": response.invited_name or person.get_full_name() or person.get_username()},
     )
     return redirect("round_manage", assessment_id=assessment.pk)
 

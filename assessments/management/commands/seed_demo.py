@@ -263,6 +263,7 @@ class Command(BaseCommand):
             self._invitations(users)
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
+            self._pending_round_invitee(users["luis"])
             self._plans(users)
             # The results were backdated after their submission: their organisations'
             # copies of the current result follow.
@@ -361,7 +362,8 @@ class Command(BaseCommand):
     def _invitations(self, users):
         """carmen's invitations: Metalúrgica Ibérica's manager accepted long ago; the
         manager of Bodegas del Valle, a client added two days ago, has not chosen a
-        password yet (the invitation can be sent again). No mail is sent by the demo."""
+        password yet (the invitation can be sent again), so is no member of it yet. No mail
+        is sent by the demo."""
         now = timezone.now()
         jordi_joined = now - timedelta(days=420)
         Invitation.objects.get_or_create(
@@ -384,9 +386,6 @@ class Command(BaseCommand):
         if created:
             pilar.set_unusable_password()
             pilar.save()
-        Membership.objects.get_or_create(
-            user=pilar, organisation=bodega, defaults={"role": MANAGER}
-        )
         Invitation.objects.get_or_create(
             organisation=bodega,
             user=pilar,
@@ -394,6 +393,38 @@ class Command(BaseCommand):
                 "email": pilar.email,
                 "invited_by": users["carmen"],
                 "sent_at": now - timedelta(days=2),
+            },
+        )
+
+    def _pending_round_invitee(self, lead):
+        """Someone luis typed into Talleres Norte's open round by name and address, who has
+        not accepted yet: his page shows the name he typed; she is no member until she
+        accepts (no mail is sent by the demo)."""
+        assessment = Assessment.objects.filter(
+            organisation__name="Talleres Norte", is_round=True, status=Assessment.Status.DRAFT
+        ).first()
+        if assessment is None:  # closed since: the demo changes nothing that exists
+            return
+        email = "rosa.mendez@demo.orientacion.test"
+        rosa, created = get_user_model().objects.get_or_create(
+            username=email, defaults={"email": email, "first_name": "Rosa", "last_name": "Méndez"}
+        )
+        if created:
+            rosa.set_unusable_password()
+            rosa.save()
+        Response.objects.get_or_create(
+            assessment=assessment,
+            respondent=rosa,
+            defaults={"invited_name": "Rosa Méndez", "invited_email": email},
+        )
+        Invitation.objects.get_or_create(
+            organisation=assessment.organisation,
+            user=rosa,
+            defaults={
+                "email": email,
+                "invited_by": lead,
+                "role": RESPONDENT,
+                "sent_at": timezone.now() - timedelta(days=1),
             },
         )
 
