@@ -1,3 +1,5 @@
+import secrets
+
 import nested_admin
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -224,7 +226,11 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
                         selectors.bank_content(current) if current else None, content
                     ),
                     "signed": signing.dumps(
-                        {"name": upload.name, "content": content.as_data()},
+                        {
+                            "name": upload.name,
+                            "content": content.as_data(),
+                            "preview": secrets.token_urlsafe(24),
+                        },
                         salt=IMPORT_SALT,
                         compress=True,
                     ),
@@ -241,6 +247,7 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
                 request.POST.get("signed", ""), salt=IMPORT_SALT, max_age=IMPORT_PREVIEW_MAX_AGE
             )
             content = bank_io.BankContent.from_data(data["content"])
+            preview = str(data["preview"])
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             self.message_user(
                 request,
@@ -252,7 +259,12 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
             )
             return redirect("admin:assessments_questionbank_import")
         try:
-            bank = services.bank_import(content=content)
+            bank = services.bank_import(content=content, preview=preview)
+        except services.AlreadyImported as imported:
+            self.message_user(request, str(imported), messages.WARNING)
+            return redirect(
+                reverse("admin:assessments_questionbank_change", args=[imported.bank.pk])
+            )
         except services.AssessmentError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:assessments_questionbank_import")

@@ -7,6 +7,7 @@ previewed before anything is written, and all of it is tested without one.
 
 import io
 import json
+import unicodedata
 import zipfile
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
@@ -160,6 +161,10 @@ def _read_json(data: bytes) -> tuple[BankContent, list[str]]:
         raise BankFileError(
             [_("The file is not valid JSON (%(error)s).") % {"error": str(error)[:120]}]
         ) from None
+    except RecursionError:
+        raise BankFileError(
+            [_("The file is not a question bank: its JSON is nested far too deeply.")]
+        ) from None
     if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
         raise BankFileError([_("The JSON file must be a list of objects, as dumpdata writes.")])
     by_model = {"assessments.questionbank": [], "assessments.area": [], "assessments.question": []}
@@ -204,43 +209,12 @@ def _read_json(data: bytes) -> tuple[BankContent, list[str]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise BankFileError(
-                [
-                    _(
-                        "The workbook unpacks to %(size)s MB; a question bank's is far "
-                        "smaller. Nothing was imported."
-                    )
-                    % {"size": unpacked // 1024 // 1024}
-                ]
-            )
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise BankFileError(
-            [
-                _("The file is not an Excel workbook (.xlsx) that can be read (%(error)s).")
-                % {"error": str(error)[:120]}
-            ]
-        ) from None
+    sheets = _workbook_rows(data)
     problems = []
-    missing = [title for title in SHEETS if title not in workbook.sheetnames]
-    if missing:
-        workbook.close()
-        raise BankFileError(
-            [
-                _("The workbook needs the sheets %(sheets)s; it lacks %(missing)s.")
-                % {"sheets": ", ".join(SHEETS), "missing": ", ".join(missing)}
-            ]
-        )
     records = {}
     limits = {"questions": MAX_QUESTIONS, "areas": MAX_AREAS, "bank": 1}
     for title, columns in SHEETS.items():
-        rows = workbook[title].iter_rows(values_only=True, max_row=limits[title] + 2)
+        rows = iter(sheets[title])
         header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
         while header and header[-1] == "":
             header.pop()
@@ -273,7 +247,6 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
             values = dict(zip(header, row, strict=False))
             where = _("Sheet “%(sheet)s”, row %(row)s") % {"sheet": title, "row": number}
             records[title].append((where, values))
-    workbook.close()
     if problems:
         raise BankFileError(problems)
     if len(records["bank"]) != 1:
@@ -286,6 +259,69 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
         for w, v in records["questions"]
     ]
     return _content(bank, areas, questions, problems), problems
+
+
+def _workbook_rows(data: bytes) -> dict[str, list[tuple]]:
+    """Each sheet's rows as plain values, read whole here: openpyxl parses a sheet only as
+    its rows are read, so a damaged one fails there, and every way it can fail (a broken
+    zip, truncated or hostile XML, an impossible cell reference) means one thing to the
+    person uploading it."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            declares_a_doctype = unpacked <= MAX_UNPACKED_BYTES and any(
+                b"<!doctype" in archive.open(member).read(4096).lower()
+                for member in archive.infolist()
+                if member.filename.endswith((".xml", ".rels"))
+            )
+        if declares_a_doctype:
+            # No spreadsheet program writes one; entity tricks need one.
+            raise BankFileError(
+                [
+                    _(
+                        "The workbook declares an XML document type (DOCTYPE), which no "
+                        "spreadsheet program writes. Nothing was imported."
+                    )
+                ]
+            )
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise BankFileError(
+                [
+                    _(
+                        "The workbook unpacks to %(size)s MB; a question bank's is far "
+                        "smaller. Nothing was imported."
+                    )
+                    % {"size": unpacked // 1024 // 1024}
+                ]
+            )
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            missing = [title for title in SHEETS if title not in workbook.sheetnames]
+            if missing:
+                raise BankFileError(
+                    [
+                        _("The workbook needs the sheets %(sheets)s; it lacks %(missing)s.")
+                        % {"sheets": ", ".join(SHEETS), "missing": ", ".join(missing)}
+                    ]
+                )
+            limits = {"questions": MAX_QUESTIONS, "areas": MAX_AREAS, "bank": 1}
+            return {
+                title: list(workbook[title].iter_rows(values_only=True, max_row=limits[title] + 2))
+                for title in SHEETS
+            }
+        finally:
+            workbook.close()
+    except BankFileError:
+        raise
+    except Exception as error:  # any parser failure means a damaged file
+        raise BankFileError(
+            [
+                _("The file is not an Excel workbook (.xlsx) that can be read (%(error)s).")
+                % {"error": (str(error) or type(error).__name__)[:120]}
+            ]
+        ) from None
 
 
 def _too_many(areas: int, questions: int, problems: list) -> None:
@@ -433,7 +469,34 @@ def check(content: BankContent) -> list[str]:
                     _("Question %(number)s: %(what)s is missing.")
                     % {"number": question.number, "what": SPANISH_REQUIRED[field]}
                 )
+    problems += _unstorable_texts(content)
     return problems
+
+
+def _unstorable(text: str) -> bool:
+    """A NUL or another control character (line breaks and tabs aside), or half a
+    surrogate pair: no database stores them as text, and no page should show them."""
+    return any(
+        (category == "Cc" and character not in "\n\r\t") or category == "Cs"
+        for character in text
+        for category in (unicodedata.category(character),)
+    )
+
+
+def _unstorable_texts(content: BankContent) -> list[str]:
+    places = [(_("The bank"), content)]
+    places += [(_("Area %(code)s") % {"code": area.code[:20]}, area) for area in content.areas]
+    places += [
+        (_("Question %(number)s") % {"number": question.number}, question)
+        for question in content.questions
+    ]
+    return [
+        _("%(where)s: %(field)s holds a control character (such as NUL) that cannot be stored.")
+        % {"where": where, "field": field.name}
+        for where, item in places
+        for field in fields(item)
+        if isinstance(getattr(item, field.name), str) and _unstorable(getattr(item, field.name))
+    ]
 
 
 # Comparing.

@@ -114,6 +114,9 @@ class QuestionBank(models.Model):
     threshold_oriented = models.PositiveSmallIntegerField(_("'Customer-oriented' from"), default=60)
     threshold_centred = models.PositiveSmallIntegerField(_("'Customer-centred' from"), default=80)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The admin import's preview this version was made from: a preview imports once, so
+    # confirming it twice (a double click, a replayed form) makes no second draft.
+    import_preview = models.CharField(max_length=64, blank=True, editable=False)
 
     title = Translated()
 
@@ -124,6 +127,11 @@ class QuestionBank(models.Model):
         verbose_name = _("question bank")
         verbose_name_plural = _("question banks")
         constraints = [
+            models.UniqueConstraint(
+                fields=["import_preview"],
+                condition=~Q(import_preview=""),
+                name="one_bank_per_import",
+            ),
             models.CheckConstraint(
                 condition=Q(threshold_developing__gt=0)
                 & Q(threshold_developing__lt=models.F("threshold_oriented"))

@@ -757,7 +757,11 @@ def bank_new_version(*, bank: QuestionBank) -> QuestionBank:
     """A draft copy of `bank`, with the next version number, to edit and then publish."""
     latest = QuestionBank.objects.select_for_update().order_by("-version").first()
     copy = _copied(
-        bank, version=latest.version + 1, status=QuestionBank.Status.DRAFT, published_at=None
+        bank,
+        version=latest.version + 1,
+        status=QuestionBank.Status.DRAFT,
+        published_at=None,
+        import_preview="",
     )
     copy.save()
     for area in bank.areas.order_by("order").prefetch_related("questions"):
@@ -942,17 +946,32 @@ def action_restore(*, action: Action, user) -> Action:
     return current
 
 
-def bank_import(*, content: bank_io.BankContent) -> QuestionBank:
+class AlreadyImported(AssessmentError):
+    def __init__(self, bank: QuestionBank):
+        self.bank = bank
+        super().__init__(
+            _("This preview was imported already, as version %(version)s: nothing was added.")
+            % {"version": bank.version}
+        )
+
+
+def bank_import(*, content: bank_io.BankContent, preview: str | None = None) -> QuestionBank:
     """A new draft version holding `content`, with the next version number. Nothing that
-    exists is changed, so no published or answered version can be; all or nothing."""
+    exists is changed, so no published or answered version can be; all or nothing. A
+    `preview` (the admin's signed preview's id) imports once: AlreadyImported after."""
     problems = bank_io.check(content)
     if problems:
         raise AssessmentError(" ".join(problems))
     with transaction.atomic():
         latest = QuestionBank.objects.select_for_update().order_by("-version").first()
+        if preview is not None:
+            earlier = QuestionBank.objects.filter(import_preview=preview).first()
+            if earlier is not None:
+                raise AlreadyImported(earlier)
         bank = QuestionBank.objects.create(
             version=(latest.version if latest else 0) + 1,
             status=QuestionBank.Status.DRAFT,
+            import_preview=preview or "",
             **{name: getattr(content, name) for name in bank_io.BANK_COLUMNS},
         )
         areas = {

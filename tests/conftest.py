@@ -97,6 +97,11 @@ def charlie(acme):
     return user
 
 
+@pytest.fixture
+def staff(db):
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
 def client_for(client, user):
     """`client` signed in as `user`, past the first request after signing in (which records
     the session's address and browser), so that pages are measured as users meet them."""

@@ -192,11 +192,6 @@ def test_the_comparison_names_each_kind_of_change():
 # The admin, on the database.
 
 
-@pytest.fixture
-def staff(db):
-    return make_user("admin", is_staff=True, is_superuser=True)
-
-
 def bank_state():
     """Every version as it is stored: an import must add one and change none."""
     return {bank.version: selectors.bank_content(bank) for bank in QuestionBank.objects.all()}
