@@ -1,10 +1,13 @@
 """Every file the app hands out (CSV, Excel, SVG) is built here, so that each one gets the
 same safe file name, formula guard and headers."""
 
+import contextlib
 import csv
 import datetime
 import functools
 import io
+import signal
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -186,14 +189,40 @@ def table_response(fmt: str, name_parts: Iterable, sheets: list[Sheet], *, strea
     return csv_response(name, rows)
 
 
-def pdf_bytes(html: str) -> bytes:
+class TooSlow(Exception):
+    """The work ran past its time limit and was stopped."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Stop the work inside after `seconds` with TooSlow, so that one slow document never
+    holds a worker until gunicorn kills it. It needs the main thread (a gunicorn sync
+    worker's); elsewhere (the threaded development server) the work runs unlimited."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def pdf_bytes(html: str, time_limit_seconds: float = 0) -> bytes:
     """An A4 PDF of our own HTML, styled by the report's print sheet. The document may
     fetch nothing but inline data (the charts): no file, no URL, whatever a text holds."""
     import weasyprint  # loads Pango and its fonts: paid by the first PDF, not every worker
 
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[_pdf_stylesheet()])
+    with time_limit(time_limit_seconds):
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[_pdf_stylesheet()])
 
 
 @functools.cache

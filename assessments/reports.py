@@ -5,7 +5,7 @@ Numbers come from scoring.py untouched; they are rounded only where they are sho
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.utils.timezone import localdate
@@ -203,6 +203,47 @@ def build_report(
     )
     report.charts = _charts(assessment, report)
     return report
+
+
+@dataclass(frozen=True)
+class PrintCut:
+    """What a printed report left out of its notes, to say so beside them."""
+
+    note_limit: int
+    shortened: int = 0
+    left_out: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.shortened or self.left_out)
+
+
+def notes_for_print(report: Report, note_limit: int, total_limit: int) -> tuple[Report, PrintCut]:
+    """A round's report with its notes cut to fit a printed document: each note to
+    `note_limit` characters, and none past `total_limit` characters in all (in question
+    order). A round of fifty people with long notes would otherwise lay out a thousand
+    pages; the CSV and the workbook keep every note whole."""
+    if report.round is None:
+        return report, PrintCut(note_limit)
+    shortened = left_out = 0
+    budget = total_limit
+    answers_by_area = []
+    for area, items in report.answers_by_area:
+        cut_items = []
+        for question, answer in items:
+            notes = []
+            for who, note in answer.notes:
+                if budget <= 0:
+                    left_out += 1
+                    continue
+                if len(note) > note_limit:
+                    note = note[: note_limit - 1].rstrip() + "…"
+                    shortened += 1
+                budget -= len(note)
+                notes.append((who, note))
+            cut_items.append((question, replace(answer, notes=notes)))
+        answers_by_area.append((area, cut_items))
+    cut = PrintCut(note_limit, shortened, left_out)
+    return replace(report, answers_by_area=answers_by_area), cut
 
 
 def respondent_labels(assessment, responses: list[dict[int, Answer]]) -> list[str]:

@@ -338,6 +338,15 @@ X_FRAME_OPTIONS = "DENY"
 ANSWER_NOTE_MAX_LENGTH = 2000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# The PDF report: a round's notes are cut to fit a readable document (the CSV keeps them
+# whole), and making one stops after PDF_TIME_LIMIT seconds (below gunicorn's timeout) with
+# a page that says so; that failure is remembered for PDF_FAILURE_MEMORY seconds instead
+# of being tried again on every click.
+PDF_NOTE_LIMIT = env_int("PDF_NOTE_LIMIT", 300)
+PDF_NOTES_TOTAL = env_int("PDF_NOTES_TOTAL", 30_000)
+PDF_TIME_LIMIT = env_int("PDF_TIME_LIMIT", 20)
+PDF_FAILURE_MEMORY = env_int("PDF_FAILURE_MEMORY", 3600)
+
 # Daily limits (over the last 24 hours) on what makes the platform send mail on someone's
 # behalf: rounds started, and invitation or reminder e-mails, per person and per
 # organisation. A consultant adding clients counts towards their own mail limit.

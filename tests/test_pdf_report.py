@@ -87,9 +87,9 @@ def test_the_pdf_speaks_the_reader_s_language_and_is_made_once_for_each(
     made = []
     real_pdf_bytes = downloads.pdf_bytes
 
-    def counted(html):
+    def counted(html, **limits):
         made.append(html)
-        return real_pdf_bytes(html)
+        return real_pdf_bytes(html, **limits)
 
     monkeypatch.setattr(downloads, "pdf_bytes", counted)
     alice_client = client_for(client, alice)

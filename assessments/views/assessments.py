@@ -303,15 +303,37 @@ def assessment_pdf(request, assessment_id: int):
         raise Http404
     language = get_language()
     key = reports.pdf_cache_key(assessment, language)
-    pdf = caches["default"].get(key)
+    cache = caches["default"]
+    pdf = cache.get(key)
     if pdf is None:
-        report = reports.build_report(assessment, *selectors.report_inputs(assessment))
-        context = {"assessment": assessment, "report": report, "inline_charts": True}
-        html = render_to_string("assessments/report_pdf.html", context, request=request)
-        pdf = downloads.pdf_bytes(html)
-        caches["default"].set(key, pdf)
+        failed_key = key + ":failed"
+        if cache.get(failed_key):
+            return _pdf_unavailable(request, assessment)
+        try:
+            pdf = _made_pdf(request, assessment)
+        except Exception:
+            # Too slow, or WeasyPrint failed: remembered, so that each click does not
+            # cost a worker the same failure again.
+            logger.exception("The PDF of assessment %s could not be made", assessment.pk)
+            cache.set(failed_key, True, settings.PDF_FAILURE_MEMORY)
+            return _pdf_unavailable(request, assessment)
+        cache.set(key, pdf)
     name = _report_file_name(assessment, language, extension="pdf")
     return downloads.pdf_response(name, pdf)
+
+
+def _made_pdf(request, assessment) -> bytes:
+    report = reports.build_report(assessment, *selectors.report_inputs(assessment))
+    report, cut = reports.notes_for_print(report, settings.PDF_NOTE_LIMIT, settings.PDF_NOTES_TOTAL)
+    context = {"assessment": assessment, "report": report, "inline_charts": True, "print_cut": cut}
+    html = render_to_string("assessments/report_pdf.html", context, request=request)
+    return downloads.pdf_bytes(html, time_limit_seconds=settings.PDF_TIME_LIMIT)
+
+
+def _pdf_unavailable(request, assessment):
+    return render(
+        request, "assessments/pdf_unavailable.html", {"assessment": assessment}, status=503
+    )
 
 
 def _report_file_name(assessment, *parts, extension: str) -> str:
