@@ -71,7 +71,13 @@ ORGANISATIONS = [
         "España",
         {"marta": MANAGER, "hugo": RESPONDENT, "lucia": RESPONDENT},
     ),
-    ("Casa Rural El Olivo", "Hostelería", "micro", "España", {"marta": MANAGER}),
+    (
+        "Casa Rural El Olivo",
+        "Hostelería",
+        "micro",
+        "España",
+        {"marta": MANAGER, "hugo": RESPONDENT, "lucia": RESPONDENT},
+    ),
     ("Metalúrgica Ibérica", "Industria", "large", "España", {"jordi": MANAGER}),
     ("Plásticos del Sur", "Industria", "medium", "México", {"elena": MANAGER}),
     ("Distribuciones Andes", "Logística", "medium", "Chile", {"raul": MANAGER}),
@@ -195,6 +201,14 @@ ROUNDS = {
             "lucia": "PSPSNPSPPSSSPSPNSPPP",
         },
     ),
+    # Open and anonymous: two of three have submitted; marta's page names only Lucía,
+    # who has not, and shows no answer until she closes it.
+    "Casa Rural El Olivo": (
+        "marta",
+        True,
+        None,
+        {"marta": "SSPSPPSPPSSSPSPPSPPP", "hugo": "SNPSPNSPNSSNPSPPSPNN", "lucia": None},
+    ),
     "Talleres Norte": (
         "luis",
         False,
@@ -293,7 +307,8 @@ class Command(BaseCommand):
             "invitations)"
         )
         self.stdout.write(
-            "  marta   manager of two restaurants/hotels (three assessments, an anonymous round)"
+            "  marta   manager of two restaurants/hotels (three assessments, a closed "
+            "anonymous round, and an open one at El Olivo)"
         )
         self.stdout.write(
             "  sofia   respondent in the hotel's closed round of four (report with disagreements)"
