@@ -7,14 +7,19 @@
 It builds the demo data in a temporary SQLite database and prints, for 2 and 3 workers,
 how many requests an old session cookie is still accepted on after signing out; how many
 wrong passwords it takes to be locked out on the site's and the admin's sign-in pages, and
-whether the right password then gets in; and the Content-Security-Policy and Cache-Control
-headers of each kind of page. Every request goes to 127.0.0.1 and the servers stop at the end.
+whether the right password then gets in; the Content-Security-Policy and Cache-Control
+headers of each kind of page; and, for a round's lead inviting an address that has an
+account against a new one, the time of each start and whether the lead's pages differ.
+Every request goes to 127.0.0.1 and the servers stop at the end.
 """
 
+import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -102,6 +107,52 @@ def headers_by_page(url: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def invitation_timing(url: str, pairs: int) -> tuple[list[float], list[float], int]:
+    """ana starts rounds at Hotel Brisa del Mar, each inviting "Kim Typed" at an address that
+    has an account elsewhere or at a new one, in alternation; the time of each start (the
+    POST alone, not the form) and how many of the lead's round pages, ids and the address
+    taken out, differ from the first of the other kind. Both kinds cycle through eight
+    addresses, so that both are invited anew and again alike."""
+    browser = live.Browser()
+    browser.sign_in(url, "ana", PASSWORD)  # luis is locked out by then
+    home = browser.request(url + "/").text
+    start = re.search(r'href="(/organisations/\d+/rounds/new/)"', home).group(1)
+    # Accounts of other organisations (the hotel's own people are the lead's to see).
+    existing = ["elena", "admin", "pablo", "luis", "marta", "jordi", "raul", "nuria"]
+    times = {"existing": [], "new": []}
+    pages = {"existing": [], "new": []}
+    for n in range(pairs):
+        for kind in ("existing", "new"):
+            address = (
+                f"{existing[n % len(existing)]}@demo.orientacion.test"
+                if kind == "existing"
+                else f"kim.{n % len(existing)}.{os.getpid()}@example.com"
+            )
+            page = browser.request(url + start)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            began = time.perf_counter()
+            response = browser.request(
+                url + start,
+                {"new_people": f"Kim Typed, {address}", "csrfmiddlewaretoken": token},
+                {"Referer": url + start},
+            )
+            times[kind].append((time.perf_counter() - began) * 1000)
+            if response.status != 302:
+                error = re.search(r'class="alert alert-danger"[^>]*>([^<]+)', response.text)
+                raise RuntimeError(f"start refused ({response.status}): {error and error[1]}")
+            lead_page = browser.request(url + response.headers["Location"]).text
+            pages[kind].append(_without_ids(lead_page.replace(address, "ADDRESS")))
+    reference = pages["new"][0]
+    differing = sum(page != reference for page in pages["existing"] + pages["new"])
+    return times["existing"], times["new"], differing
+
+
+def _without_ids(html: str) -> str:
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r"/\d+/", "/ID/", html)
+    return re.sub(r'data-respondent="\d+"', "", html)
+
+
 def main():
     project = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else live.PROJECT
     commit = subprocess.run(
@@ -127,6 +178,29 @@ def main():
             print("  headers (page: Cache-Control | Content-Security-Policy):")
             for label, cache_control, csp in headers_by_page(url):
                 print(f"    {label:20} {cache_control:30} | {csp}")
+        pairs = 80
+        generous = {
+            "ROUND_STARTS_PER_PERSON_PER_DAY": "1000",
+            "ROUND_STARTS_PER_ORGANISATION_PER_DAY": "1000",
+            "MAILS_PER_PERSON_PER_DAY": "1000",
+            "MAILS_PER_ORGANISATION_PER_DAY": "1000",
+        }
+        with live.gunicorn({**environment, **generous}, workers=2, project=project) as url:
+            existing, new, differing = invitation_timing(url, pairs)
+        print(
+            f"  a round inviting an address with an account vs a new one ({pairs} each, "
+            "alternating, ms):"
+        )
+        for label, times in (("with an account", existing), ("new address", new)):
+            ordered = sorted(times)
+            low, high = ordered[len(ordered) // 10], ordered[len(ordered) * 9 // 10]
+            print(
+                f"    {label:16} median {statistics.median(times):6.1f}  "
+                f"p10 {low:6.1f}  p90 {high:6.1f}"
+            )
+        print(
+            f"    lead's round pages differing from the others (ids and address aside): {differing}"
+        )
 
 
 if __name__ == "__main__":
