@@ -7,12 +7,15 @@ cd "$(dirname "$0")"
 
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 
-install() {
+# Exactly the versions CI passed with, each checked against its hash: requirements/app.txt
+# to serve, requirements/dev.txt (the app's and the test tools') to test. README says how
+# to refresh them from pyproject.toml.
+install() {  # lock file
   if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r "$1"
 }
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core
@@ -49,7 +52,7 @@ browser_test_tools() {
 
 case "${1:-}" in
   serve)
-    install
+    install requirements/app.txt
     pdf_libraries
     export DEBUG=${DEBUG:-1}
     .venv/bin/python manage.py migrate --no-input -v0
@@ -57,7 +60,7 @@ case "${1:-}" in
     exec .venv/bin/python manage.py runserver 127.0.0.1:8000
     ;;
   test)
-    install
+    install requirements/dev.txt
     pdf_libraries
     browser_test_tools
     .venv/bin/ruff check .

@@ -46,6 +46,11 @@ class AssessmentsConfig(AppConfig):
         )
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
 
+        # Every app's admin is registered by now (the admin's own ready() runs first).
+        from assessments.admin import refuse_odd_queries_everywhere
+
+        refuse_odd_queries_everywhere()
+
 
 def book_changed(sender, **kwargs):
     from assessments.selectors import book_changed
