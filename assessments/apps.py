@@ -39,6 +39,9 @@ class AssessmentsConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"book-changed-{signal is post_save}-{model._meta.model_name}",
                 )
+        from assessments.models import current_results_refreshed
+
+        current_results_refreshed.connect(book_changed, dispatch_uid="book-changed-results")
         user_logged_in.connect(
             accept_new_account_invitations,
             sender=get_user_model(),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -309,6 +310,12 @@ CURRENT_RESULT_FIELDS = frozenset(
 )
 
 
+# Sent whenever organisations' copies of their current result are written, so that what is
+# kept from them elsewhere (a consultant's cached book counts) can lapse; the receivers are
+# connected in apps.py, so models import nothing above them.
+current_results_refreshed = Signal()
+
+
 def refresh_current_results(organisations, assessment_model=None, area_result_model=None):
     """Copy onto each of `organisations` (a queryset) its current result: the latest
     submitted assessment, its score, level and date, the score of the one before, and its
@@ -332,9 +339,7 @@ def refresh_current_results(organisations, assessment_model=None, area_result_mo
         top_area=Subquery(top_area.values("area_id")[:1]),
         top_area_order=Subquery(top_area.values("area__order")[:1]),
     )
-    from assessments.selectors import book_changed
-
-    book_changed()
+    current_results_refreshed.send(sender=Organisation)
 
 
 def search_key(text: str) -> str:

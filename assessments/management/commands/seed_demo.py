@@ -503,7 +503,7 @@ class Command(BaseCommand):
         with set_actor(lead):
             assessment = Assessment.objects.create(
                 organisation=organisation,
-                bank=services.selectors.current_bank(),
+                bank=selectors.current_bank(),
                 started_by=lead,
                 is_round=True,
                 anonymous=anonymous,

@@ -1,0 +1,226 @@
+"""A consultant's book: the portfolio, its search and percentiles, comparisons, progress and
+exports. Every figure is computed by the database, so a page's query count is the same
+for 5 organisations or 5,000; the counts of each sector and score stay in the shared
+cache until a result, membership or organisation changes."""
+
+import contextlib
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
+
+from assessments.models import (
+    Answer,
+    Area,
+    AreaResult,
+    Assessment,
+    Membership,
+    Organisation,
+    search_key,
+)
+from assessments.selectors.bank import current_bank
+
+# Consultants' portfolio. Every figure below is computed by the database, so a page's
+# query count is the same for 5 organisations or 500.
+
+
+def followed_organisations(user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.CONSULTANT
+    )
+
+
+def submitted_of(organisation_ref) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(
+        organisation=organisation_ref, status=Assessment.Status.SUBMITTED
+    ).order_by("-submitted_at", "-pk")
+
+
+def portfolio(user) -> QuerySet[Organisation]:
+    """Followed organisations with their current result, which each organisation's row
+    holds (see refresh_current_results): sorting, filtering and paging read no other
+    table, whatever the size of the book. The plan's counts and the percentiles are read
+    for a page's rows alone (`plan_summaries`, `book_score_counts`)."""
+    return (
+        followed_organisations(user)
+        .select_related("current_result__bank", "top_area")
+        .annotate(change=F("current_score") - F("previous_score"))
+    )
+
+
+def name_matches(organisations: QuerySet[Organisation], text: str) -> QuerySet[Organisation]:
+    """The organisations whose name holds every word of `text`, whatever the case and
+    the accents ("lonja" finds "La Lonja", "rural olivo" "Casa Rural El Olivo")."""
+    for word in search_key(text).split():
+        organisations = organisations.filter(search_name__contains=word)
+    return organisations
+
+
+def search_followed(user, text: str, exclude=(), limit: int = 20) -> list[Organisation]:
+    """Followed organisations matching `text` (name_matches), by name, `exclude` left out."""
+    organisations = name_matches(followed_organisations(user).exclude(pk__in=exclude), text)
+    return list(organisations.order_by("name", "pk")[:limit])
+
+
+def portfolio_results(user) -> dict[int, tuple[str, object]]:
+    """Organisation id → (sector, overall score) of the current result of every followed
+    organisation that has one: the groups its percentiles are taken in, in one query."""
+    rows = (
+        followed_organisations(user)
+        .exclude(current_result=None)
+        .values_list("pk", "sector", "current_score")
+    )
+    return {pk: (sector, score) for pk, sector, score in rows}
+
+
+def book_area_scores(user) -> dict[int, dict[str, object]]:
+    """Organisation id → area code → score of the current result of every followed
+    organisation that has one, in one query."""
+    rows = AreaResult.objects.filter(assessment__in=current_results(user)).values_list(
+        "assessment__organisation_id", "area_code", "score"
+    )
+    scores: dict[int, dict[str, object]] = {}
+    for organisation_id, code, score in rows:
+        scores.setdefault(organisation_id, {})[code] = score
+    return scores
+
+
+def sector_sharer(organisation_id: int):
+    """A consultant who lets this organisation's managers see its sector percentile
+    within their book (the first to have switched it on), or None."""
+    membership = (
+        Membership.objects.filter(
+            organisation_id=organisation_id,
+            role=Membership.Role.CONSULTANT,
+            shares_sector_percentile=True,
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def current_results(user) -> QuerySet[Assessment]:
+    """The current (latest submitted) assessment of every followed organisation."""
+    return Assessment.objects.filter(
+        pk__in=followed_organisations(user).exclude(current_result=None).values("current_result")
+    )
+
+
+def benchmark(user) -> dict[str, float]:
+    """Area code → mean area score of the current results of every followed organisation."""
+    rows = (
+        AreaResult.objects.filter(assessment__in=current_results(user))
+        .values("area_code")
+        .annotate(mean=Avg("score"))
+    )
+    return {row["area_code"]: float(row["mean"]) for row in rows}
+
+
+def current_area_scores(organisation_ids) -> dict[int, dict[str, float]]:
+    """Organisation id → area code → score of its current result."""
+    latest = submitted_of(OuterRef("assessment__organisation")).values("pk")[:1]
+    rows = AreaResult.objects.filter(
+        assessment__organisation_id__in=organisation_ids, assessment=Subquery(latest)
+    ).values_list("assessment__organisation_id", "area_code", "score")
+    scores: dict[int, dict[str, float]] = {}
+    for organisation_id, code, score in rows:
+        scores.setdefault(organisation_id, {})[code] = float(score)
+    return scores
+
+
+def area_columns() -> list[Area]:
+    """The areas of the current bank: the columns of every comparison, matched by code."""
+    bank = current_bank()
+    return list(Area.objects.filter(bank=bank).order_by("order")) if bank else []
+
+
+def progress(organisation_id: int) -> list[Assessment]:
+    """The organisation's submitted assessments, oldest first, with their area scores."""
+    return list(
+        submitted_of(organisation_id)
+        .select_related("bank")
+        .prefetch_related("area_results")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def portfolio_answers(user):
+    """Every answer the portfolio's submitted assessments were scored with, as rows: in a
+    round, each submitted response's, named as its report names them at closing (no name
+    in an anonymous round)."""
+    return (
+        Answer.objects.filter(
+            response__assessment__organisation__in=followed_organisations(user),
+            response__assessment__status=Assessment.Status.SUBMITTED,
+            response__submitted_at__isnull=False,
+        )
+        .order_by(
+            "response__assessment__organisation__name",
+            "response__assessment_id",
+            F("response__pseudonym_number").asc(nulls_first=True),
+            "response_id",
+            "question__area__order",
+            "question__number",
+        )
+        .values_list(
+            "response__assessment__organisation__name",
+            "response__assessment__submitted_at",
+            "response__assessment__bank__version",
+            "question__area__code",
+            "question__number",
+            "question__text_es",
+            "choice",
+            "note",
+            "response__label",
+        )
+    )
+
+
+# Whatever changes a book's sectors or scores (a result, a membership, an organisation)
+# moves this generation on, in the shared cache, so every worker's cached counts lapse.
+BOOK_GENERATION_KEY = "book-generation"
+# Counts cached while the shared cache was unreachable could miss a change: none lives
+# longer than this.
+BOOK_COUNTS_TIMEOUT = 300
+
+
+def book_generation() -> int:
+    generation = cache.get(BOOK_GENERATION_KEY)
+    if generation is None:
+        # A lost counter starts again from a value no earlier entry was keyed by.
+        cache.add(BOOK_GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(BOOK_GENERATION_KEY, 0)
+    return generation
+
+
+def book_changed() -> None:
+    """Called when results, memberships or organisations change: the cached counts of
+    every book lapse once the change is committed, so none is counted from before it."""
+
+    def move_on():
+        with contextlib.suppress(ValueError):  # no counter yet: the next read starts one
+            cache.incr(BOOK_GENERATION_KEY)
+
+    transaction.on_commit(move_on)
+
+
+def book_score_counts(user) -> dict[tuple[str, object], int]:
+    """(sector, current score or None) → how many followed organisations have it: the
+    book's sectors and what its percentiles are taken from (comparison.standings_among),
+    in one row per distinct pair however many organisations share it. Kept in the
+    shared cache until the books change, so a page does not count a book of thousands."""
+    key = f"book-counts:{user.pk}:{book_generation()}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            followed_organisations(user)
+            .order_by()
+            .values_list("sector", "current_score")
+            .annotate(count=Count("pk"))
+        )
+        counts = {(sector, score): count for sector, score, count in rows}
+        cache.set(key, counts, timeout=BOOK_COUNTS_TIMEOUT)
+    return counts

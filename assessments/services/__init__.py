@@ -1,0 +1,81 @@
+"""Writes. Each service validates before it writes and runs in one transaction, so a
+rejected request leaves nothing behind. One module per domain, as in views/ and
+selectors/; these are the names the views, forms and admin use."""
+
+from assessments.services.answering import (
+    AnswerInput,
+    answers_save,
+    answers_submit,
+    assessment_start,
+    assessment_submit,
+)
+from assessments.services.bank import (
+    AlreadyImported,
+    bank_import,
+    bank_new_version,
+    bank_problems,
+    bank_publish,
+)
+from assessments.services.book import sector_percentile_share
+from assessments.services.errors import AssessmentError
+from assessments.services.invitations import (
+    JOIN_LINK_MAX_AGE,
+    RESEND_INTERVAL,
+    NewPerson,
+    client_add,
+    invitation_accept,
+    invitation_resend,
+    invitations_accepted_by_sign_in,
+)
+from assessments.services.plan import (
+    ACTION_FIELDS,
+    RESTORE_WINDOW,
+    ActionConflict,
+    action_create,
+    action_delete,
+    action_restore,
+    action_save,
+)
+from assessments.services.rounds import (
+    ANONYMOUS_ROUND_MINIMUM,
+    REMINDER_INTERVAL,
+    agreed_answer_set,
+    round_close,
+    round_remind,
+    round_start,
+)
+
+__all__ = [
+    "ACTION_FIELDS",
+    "ANONYMOUS_ROUND_MINIMUM",
+    "JOIN_LINK_MAX_AGE",
+    "REMINDER_INTERVAL",
+    "RESEND_INTERVAL",
+    "RESTORE_WINDOW",
+    "ActionConflict",
+    "AlreadyImported",
+    "AnswerInput",
+    "AssessmentError",
+    "NewPerson",
+    "action_create",
+    "action_delete",
+    "action_restore",
+    "action_save",
+    "agreed_answer_set",
+    "answers_save",
+    "answers_submit",
+    "assessment_start",
+    "assessment_submit",
+    "bank_import",
+    "bank_new_version",
+    "bank_problems",
+    "bank_publish",
+    "client_add",
+    "invitation_accept",
+    "invitation_resend",
+    "invitations_accepted_by_sign_in",
+    "round_close",
+    "round_remind",
+    "round_start",
+    "sector_percentile_share",
+]

@@ -1,0 +1,224 @@
+"""Invitations to join an organisation by e-mail (a consultant's new client, a round's
+new person): nobody joins before accepting, and the inviter sees the same whether or not
+the address has an account."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from assessments.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    SentMail,
+)
+from assessments.services.errors import AssessmentError
+from assessments.services.mail import absolute_url, check_mail_limits, count_mail, mail_on_commit
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def account_for(person: NewPerson):
+    """The account of an address typed by a round's lead, made (without a usable
+    password) if there is none."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(
+        Q(username__iexact=person.email) | Q(email__iexact=person.email)
+    ).first()
+    if user is None:
+        user = user_model(
+            username=person.email,
+            email=person.email,
+            first_name=person.first_name,
+            last_name=person.last_name,
+        )
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def fresh_join_path(invitation: Invitation) -> str:
+    """A new secret join link for an existing account; the one sent before stops working."""
+    secret = secrets.token_urlsafe(32)
+    invitation.token_hash = Invitation.hash_of(secret)
+    invitation.save(update_fields=["token_hash"])
+    return reverse("invitation_accept", args=[secret])
+
+
+# A resend within this time is refused: one click sends one e-mail.
+RESEND_INTERVAL = timedelta(minutes=1)
+# How long a link to join with an existing account stays valid (a link to choose a new
+# account's password follows Django's PASSWORD_RESET_TIMEOUT).
+JOIN_LINK_MAX_AGE = timedelta(days=14)
+
+
+@transaction.atomic
+def client_add(
+    *,
+    consultant,
+    name,
+    sector,
+    size_band,
+    country,
+    manager_email,
+    manager_first_name,
+    manager_last_name,
+    site_url,
+) -> Invitation:
+    """A client organisation the consultant follows, and an e-mail inviting its manager.
+
+    Whether the address already has an account changes what the e-mail says, never what
+    the consultant sees: either way the manager becomes a member only by accepting, so no
+    page, list or filter could tell the consultant who has an account.
+    """
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(manager_email).lower()
+    organisation = Organisation.objects.create(
+        name=name, sector=sector, size_band=size_band, country=country
+    )
+    check_mail_limits(organisation, consultant, 1)
+    Membership.objects.create(
+        user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT
+    )
+    manager = account_for(
+        NewPerson(first_name=manager_first_name, last_name=manager_last_name, email=email)
+    )
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        user=manager,
+        email=email,
+        invited_by=consultant,
+        role=Membership.Role.MANAGER,
+        new_account=not manager.has_usable_password(),
+        sent_at=timezone.now(),
+    )
+    _invitation_mail(invitation, site_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, site_url: str) -> Invitation:
+    """The invitation again, with a new link: the one sent before stops working."""
+    invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise AssessmentError(_("This invitation was accepted already."))
+    if timezone.now() - invitation.sent_at < RESEND_INTERVAL:
+        raise AssessmentError(
+            _(
+                "The invitation was sent less than a minute ago. "
+                "Wait a moment before sending it again."
+            )
+        )
+    if invitation.invited_by is not None:
+        check_mail_limits(invitation.organisation, invitation.invited_by, 1)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+    _invitation_mail(invitation, site_url)
+    return invitation
+
+
+def _invitation_mail(invitation: Invitation, site_url: str) -> None:
+    """Send the invitation with a fresh secret link. Sent when the transaction commits, so
+    a failed request mails nobody."""
+    user = invitation.user
+    if invitation.new_account:
+        path = fresh_set_password_path(user)
+        message = _(
+            "Hello %(name)s,\n\n%(consultant)s has added %(organisation)s to Orientación, "
+            "the customer-orientation self-assessment, with you as its manager. Choose your "
+            "password here (the link works once):\n\n%(link)s\n\nYour username is %(username)s."
+        )
+    else:
+        path = fresh_join_path(invitation)
+        message = _(
+            "Hello %(name)s,\n\n%(consultant)s invites you to manage %(organisation)s in "
+            "Orientación, the customer-orientation self-assessment. Sign in as %(username)s "
+            "and accept here:\n\n%(link)s\n\nIf you do not know this organisation, ignore "
+            "this message: nothing changes until you accept."
+        )
+    consultant = invitation.invited_by
+    body = message % {
+        "name": user.first_name or user.get_username(),
+        "consultant": (consultant.get_full_name() or consultant.get_username())
+        if consultant
+        else "",
+        "organisation": invitation.organisation.name,
+        "link": absolute_url(site_url, path),
+        "username": user.get_username(),
+    }
+    subject = _("Your access to %(organisation)s in Orientación") % {
+        "organisation": invitation.organisation.name
+    }
+    if consultant is not None:
+        count_mail(invitation.organisation, consultant, SentMail.Kind.CLIENT_INVITATION)
+    mail_on_commit(subject, body, invitation.email)
+
+
+def fresh_set_password_path(user) -> str:
+    """A one-time link for an account without a password to choose one. A new unusable
+    password changes what the password-reset token is made of, so every link sent before
+    this one stops working."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """The invited person, signed in, joins the organisation in the invitation's role."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.user_id != user.pk or not invitation.is_pending:
+        raise AssessmentError(_("This invitation is not open for you."))
+    if timezone.now() - invitation.sent_at > JOIN_LINK_MAX_AGE:
+        raise AssessmentError(_("This invitation has expired. Ask for it to be sent again."))
+    membership = _join(invitation)
+    invitation.token_hash = ""
+    invitation.save(update_fields=["accepted_at", "token_hash"])
+    return membership
+
+
+def _join(invitation: Invitation) -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        user_id=invitation.user_id,
+        organisation_id=invitation.organisation_id,
+        defaults={"role": invitation.role},
+    )
+    invitation.accepted_at = timezone.now()
+    return membership
+
+
+@transaction.atomic
+def invitations_accepted_by_sign_in(*, user) -> None:
+    """An invitation that came with a link to choose a new password is accepted when its
+    owner, having chosen one, first signs in."""
+    pending = Invitation.objects.select_for_update().filter(
+        user=user, new_account=True, accepted_at=None
+    )
+    for invitation in pending:
+        _join(invitation)
+        invitation.save(update_fields=["accepted_at"])

@@ -1,0 +1,73 @@
+"""Mail sent on someone's behalf: after the change that asked for it is stored, within the
+daily limits that keep the platform from being anyone's mail cannon."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import (
+    Organisation,
+    SentMail,
+)
+from assessments.services.errors import AssessmentError
+
+logger = logging.getLogger(__name__)
+
+
+def since_a_day_ago():
+    return timezone.now() - timedelta(days=1)
+
+
+def check_mail_limits(organisation: Organisation, sender, count: int) -> None:
+    """Refuse to send `count` more e-mails on `sender`'s behalf past the daily limits."""
+    recent = SentMail.objects.filter(sent_at__gte=since_a_day_ago())
+    person_limit = settings.MAILS_PER_PERSON_PER_DAY
+    if recent.filter(sent_by=sender).count() + count > person_limit:
+        raise AssessmentError(
+            _(
+                "This would pass the limit of %(count)s invitation and reminder e-mails "
+                "you can send in 24 hours. Nothing was sent; try again tomorrow."
+            )
+            % {"count": person_limit}
+        )
+    organisation_limit = settings.MAILS_PER_ORGANISATION_PER_DAY
+    if recent.filter(organisation=organisation).count() + count > organisation_limit:
+        raise AssessmentError(
+            _(
+                "This would pass the limit of %(count)s invitation and reminder e-mails "
+                "for this organisation in 24 hours. Nothing was sent; try again tomorrow."
+            )
+            % {"count": organisation_limit}
+        )
+
+
+def count_mail(organisation: Organisation, sender, kind: str) -> None:
+    now = timezone.now()
+    SentMail.objects.filter(sent_at__lt=now - timedelta(days=2)).delete()
+    SentMail.objects.create(sent_by=sender, organisation=organisation, kind=kind, sent_at=now)
+
+
+def absolute_url(site_url: str, path: str) -> str:
+    return site_url.rstrip("/") + path
+
+
+def mail_on_commit(subject: str, body: str, recipient: str) -> None:
+    """Send a mail once the change that asked for it is stored, so a failed request mails
+    nobody. The change is kept whatever the mail server says: a refused or unreachable
+    server is logged, never turned into an error page for a change already saved."""
+    # A subject is one header line; names stored before line breaks were refused may
+    # still hold one.
+    subject = " ".join(subject.split())
+
+    def send():
+        try:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient])
+        except Exception:
+            logger.exception("Mail %r could not be sent", subject)
+
+    transaction.on_commit(send)
