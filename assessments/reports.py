@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from django.conf import settings
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import scoring
 from assessments.assessment_scoring import score_answers, score_round, scoring_rows
@@ -35,6 +36,7 @@ class FocusLine:
     priority: scoring.AreaPriority
     why: str
     items: list[tuple[object, Answer]]
+    score_note: str = ""  # what the score is, in a round: a mean, agreed answers, or both
 
 
 @dataclass
@@ -182,6 +184,11 @@ def build_report(
                     (questions_by_number[q.number], answer_to(questions_by_number[q.number]))
                     for q in focus.open_questions
                 ],
+                score_note=area_score_note(
+                    round_summary.mean_of if round_summary else None,
+                    agreed=sum(q.pk in agreed for q in by_code[focus.area.code].questions.all()),
+                    questions=len(by_code[focus.area.code].questions.all()),
+                ),
             )
         )
 
@@ -333,6 +340,22 @@ def _why(area: scoring.AreaPriority, following, by_code) -> str:
         "Weight %(weight)s × gap %(gap)s = priority %(priority)s, ahead of %(other)s "
         "(%(other_weight)s × %(other_gap)s = %(other_priority)s)."
     ) % {**own, **other}
+
+
+def area_score_note(mean_of: int | None, agreed: int, questions: int) -> str:
+    """What an area's score is in a round: " (mean of 3 people)", or, where the lead
+    recorded agreed answers for some or all of its questions, that it counts them."""
+    if mean_of is None:
+        return ""
+    if agreed and agreed == questions:
+        return " " + _("(the agreed answers)")
+    if agreed:
+        return " " + ngettext(
+            "(mean of %(count)s people, and %(agreed)s agreed answer)",
+            "(mean of %(count)s people, and %(agreed)s agreed answers)",
+            agreed,
+        ) % {"count": mean_of, "agreed": agreed}
+    return " " + _("(mean of %(count)s people)") % {"count": mean_of}
 
 
 def mean_note(report: Report) -> str:

@@ -364,8 +364,10 @@ def test_the_report_shows_what_to_talk_over_first(client, answered_round, alice,
     assert "Acordado" in q1_card and "Parcialmente" in q1_card
     assert "3 personas respondieron" in page
     assert "media de 3 personas" in page
-    # Each area's score in "work on these first" says it is a mean too.
+    # Each area's score in "work on these first" says what it is: a mean, or a mean with
+    # the agreed answer of q1 in Liderazgo.
     assert re.search(r"puntuación 61\s*\(media de 3 personas\)", page)
+    assert re.search(r"puntuación 72\s*\(media de 3 personas y 1 respuesta acordada\)", page)
     assert re.search(r'data-agreement-area="LID">.*?33 %', page, re.S)
     # Medición comes first once q1 is agreed.
     assert re.findall(r'work-first-area" data-area="(\w+)"', page)[0] == "MED"
@@ -475,11 +477,13 @@ def test_portfolio_and_progress_show_how_many_answered_and_their_agreement(
     close(answered_round, alice)
     client = client_for(client, charlie)
     portfolio = client.get(reverse("portfolio")).content.decode()
-    assert re.search(r"3 personas.*?acuerdo 85\s*%", portfolio, re.S)
+    # The agreement says what it is: the share of questions nobody disagreed on.
+    said = "respondieron 3 personas · sin desacuerdo en el 85 % de las preguntas"
+    assert re.search(r"3 personas.*?sin desacuerdo en el 85\s*%", portfolio, re.S)
     progress = client.get(reverse("progress", args=[answered_round.organisation_id]))
-    assert "respondieron 3 personas · acuerdo 85 %" in progress.content.decode()
+    assert said in progress.content.decode()
     compare = client.get(reverse("compare") + f"?org={answered_round.organisation_id}")
-    assert "respondieron 3 personas · acuerdo 85 %" in compare.content.decode()
+    assert said in compare.content.decode()
 
 
 def _in_threads(*targets):
