@@ -130,7 +130,8 @@ class PhoneWalk(Crawler):
 
 
 # Everything measured on one page, in the page: the page's width; links and buttons of
-# `main` off the screen and outside a scroll box that Tab reaches and that has a name;
+# `main` off the screen and outside a scroll box that Tab reaches and that has a name (a
+# table row's own actions count even inside one: they must be on the screen);
 # controls smaller than 24 × 24 (a link inside a sentence is inline text, exempt by WCAG);
 # and the smallest chart text in CSS px (font size × rendered width ÷ the drawing's width).
 MEASURE = """
@@ -147,7 +148,10 @@ async () => {
     const r = el.getBoundingClientRect();
     if (r.left < -1 || r.right > window.innerWidth + 1) {
       const box = el.closest("[data-scrolls]");
-      const reachable = box && box.getAttribute("tabindex") === "0" &&
+      // A row's own links and buttons are on the screen: a scroll box is for a wide table
+      // of figures, never for reaching a row's actions (Django's admin pages aside).
+      const inRow = el.closest("tbody tr") !== null && !location.pathname.startsWith("/admin/");
+      const reachable = !inRow && box && box.getAttribute("tabindex") === "0" &&
         box.getAttribute("aria-label") && box.scrollWidth > box.clientWidth;
       const where = " @" + Math.round(r.left) + "–" + Math.round(r.right);
       if (!reachable) out.offscreen.push(label(el) + where);
