@@ -107,11 +107,12 @@ def submitted_on(bank, organisation, user):
     return assessment
 
 
-def closed_round(organisation, lead, people: int):
-    """A round `people` answered (the lead among them), with an agreed answer, closed."""
+def closed_round(organisation, lead, people: int, note: str = "", prefix="bench-respondent"):
+    """A round `people` answered (the lead among them), each with `note` on every question,
+    with an agreed answer, closed."""
     respondents = []
     for n in range(people - 1):
-        user = get_user_model().objects.create_user(f"bench-respondent-{n}")
+        user = get_user_model().objects.create_user(f"{prefix}-{n}")
         Membership.objects.create(user=user, organisation=organisation, role="respondent")
         respondents.append(user)
     assessment = services.round_start(
@@ -128,7 +129,7 @@ def closed_round(organisation, lead, people: int):
             assessment=assessment,
             user=user,
             answers={
-                q.pk: services.AnswerInput(choice=PATTERN[(i + n) % len(PATTERN)], note="")
+                q.pk: services.AnswerInput(choice=PATTERN[(i + n) % len(PATTERN)], note=note)
                 for i, q in enumerate(questions)
             },
         )

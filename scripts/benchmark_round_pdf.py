@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.benchmark import RUNS, get_ok, reset_database, row, timed
+from scripts.benchmark import RUNS, closed_round, get_ok, reset_database, row, timed
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,45 +29,13 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import reports, services
-from assessments.models import Membership, Organisation, Question
+from assessments import reports
+from assessments.models import Membership, Organisation
 
 PEOPLE = [int(n) for n in os.environ.get("BENCH_PDF_PEOPLE", "10,25,51").split(",")]
 NOTE = ("Lo comentamos en la reunión de equipo y no hay acuerdo sobre cómo medirlo. " * 40)[
     : settings.ANSWER_NOTE_MAX_LENGTH
 ]
-CHOICES = ["yes", "partly", "no"]
-
-
-def round_of(people: int, lead, organisation):
-    members = []
-    for n in range(people - 1):
-        user = get_user_model().objects.create_user(
-            f"pdf-{people}-{n}", first_name=f"Persona{n}", last_name="Apellido Largo"
-        )
-        Membership.objects.create(user=user, organisation=organisation, role="respondent")
-        members.append(user)
-    assessment = services.round_start(
-        organisation=organisation,
-        lead=lead,
-        members=members,
-        new_people=[],
-        anonymous=False,
-        site_url="http://127.0.0.1/",
-    )
-    questions = list(Question.objects.filter(area__bank=assessment.bank).order_by("number"))
-    for n, user in enumerate([lead, *members]):
-        services.answers_submit(
-            assessment=assessment,
-            user=user,
-            answers={
-                q.pk: services.AnswerInput(choice=CHOICES[(i + n) % 3], note=NOTE)
-                for i, q in enumerate(questions)
-            },
-        )
-    services.round_close(assessment=assessment, lead=lead)
-    assessment.refresh_from_db()
-    return assessment
 
 
 def main():
@@ -85,7 +53,7 @@ def main():
             name=f"Ronda de {people}", sector="Industria", size_band="large", country="España"
         )
         Membership.objects.create(user=lead, organisation=organisation, role="manager")
-        assessment = round_of(people, lead, organisation)
+        assessment = closed_round(organisation, lead, people, note=NOTE, prefix=f"pdf-{people}")
         client.force_login(lead)
         get_ok(client, reverse("assessment_report", args=[assessment.pk]))
         url = reverse("assessment_pdf", args=[assessment.pk])

@@ -42,6 +42,20 @@ def bob_has_an_address(bob):
     return bob
 
 
+def client_data(**overrides) -> dict:
+    """The add-client form, filled in."""
+    return {
+        "name": "Nueva S.L.",
+        "sector": "Comercio",
+        "size_band": "micro",
+        "country": "España",
+        "manager_first_name": "Nora",
+        "manager_last_name": "Vidal",
+        "manager_email": "nora@example.com",
+        **overrides,
+    }
+
+
 def start(client, organisation, new_people, members=(), anonymous=False):
     data = {"members": [m.pk for m in members], "new_people": new_people}
     if anonymous:
@@ -117,15 +131,12 @@ def test_a_consultant_cannot_tell_an_existing_address_from_a_new_one(
     for name, address in (("Una S.L.", "bob@bravo.example"), ("Otra S.L.", "kim@example.com")):
         response = consultant.post(
             reverse("client_add"),
-            {
-                "name": name,
-                "sector": "Comercio",
-                "size_band": "micro",
-                "country": "España",
-                "manager_first_name": "Kim",
-                "manager_last_name": "Typed",
-                "manager_email": address,
-            },
+            client_data(
+                name=name,
+                manager_first_name="Kim",
+                manager_last_name="Typed",
+                manager_email=address,
+            ),
             follow=True,
         )
         organisation = Organisation.objects.get(name=name)
@@ -302,18 +313,10 @@ CONTROL = ["Nueva\r\nS.L.", "Nueva\nS.L.", "Nueva\x00", "Nueva\tS.L.", "Nueva\u2
 def test_a_one_line_field_with_a_control_character_is_refused_and_stores_nothing(
     client, bank, charlie, field, value
 ):
-    data = {
-        "name": "Nueva S.L.",
-        "sector": "Comercio",
-        "size_band": "micro",
-        "country": "España",
-        "manager_first_name": "Nora",
-        "manager_last_name": "Vidal",
-        "manager_email": "nora@example.com",
-        field: value,
-    }
     users = get_user_model().objects.count()
-    response = client_for(client, charlie).post(reverse("client_add"), data)
+    response = client_for(client, charlie).post(
+        reverse("client_add"), client_data(**{field: value})
+    )
     assert response.status_code == 400
     assert "en una sola línea" in response.content.decode()
     assert not Organisation.objects.filter(name__startswith="Nueva").exists()
@@ -353,33 +356,14 @@ def test_a_mail_server_that_refuses_never_turns_a_stored_change_into_an_error_pa
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
     settings.EMAIL_TIMEOUT = 2
     consultant = client_for(client, charlie)
-    data = {
-        "name": "Sin Correo S.L.",
-        "sector": "Comercio",
-        "size_band": "micro",
-        "country": "España",
-        "manager_first_name": "Nora",
-        "manager_last_name": "Vidal",
-        "manager_email": "nora@example.com",
-    }
-    response = consultant.post(reverse("client_add"), data)
+    response = consultant.post(reverse("client_add"), client_data(name="Sin Correo S.L."))
     assert response.status_code == 302
     assert Invitation.objects.filter(organisation__name="Sin Correo S.L.").exists()
 
 
 def test_a_name_stored_on_two_lines_still_mails_on_one(client, bank, charlie):
     consultant = client_for(client, charlie)
-    consultant.post(
-        reverse("client_add"),
-        {
-            "name": "Antigua S.L.",
-            "sector": "Comercio",
-            "size_band": "micro",
-            "country": "España",
-            "manager_first_name": "Nora",
-            "manager_email": "nora@example.com",
-        },
-    )
+    consultant.post(reverse("client_add"), client_data(name="Antigua S.L."))
     invitation = Invitation.objects.get()
     # As a name stored before line breaks were refused might read.
     Organisation.objects.filter(pk=invitation.organisation_id).update(name="Antigua\r\nS.L.")

@@ -26,24 +26,27 @@ def since_a_day_ago():
 def check_mail_limits(organisation: Organisation, sender, count: int) -> None:
     """Refuse to send `count` more e-mails on `sender`'s behalf past the daily limits."""
     recent = SentMail.objects.filter(sent_at__gte=since_a_day_ago())
-    person_limit = settings.MAILS_PER_PERSON_PER_DAY
-    if recent.filter(sent_by=sender).count() + count > person_limit:
-        raise AssessmentError(
+    limits = (
+        (
+            recent.filter(sent_by=sender),
+            settings.MAILS_PER_PERSON_PER_DAY,
             _(
                 "This would pass the limit of %(count)s invitation and reminder e-mails "
                 "you can send in 24 hours. Nothing was sent; try again tomorrow."
-            )
-            % {"count": person_limit}
-        )
-    organisation_limit = settings.MAILS_PER_ORGANISATION_PER_DAY
-    if recent.filter(organisation=organisation).count() + count > organisation_limit:
-        raise AssessmentError(
+            ),
+        ),
+        (
+            recent.filter(organisation=organisation),
+            settings.MAILS_PER_ORGANISATION_PER_DAY,
             _(
                 "This would pass the limit of %(count)s invitation and reminder e-mails "
                 "for this organisation in 24 hours. Nothing was sent; try again tomorrow."
-            )
-            % {"count": organisation_limit}
-        )
+            ),
+        ),
+    )
+    for sent, limit, message in limits:
+        if sent.count() + count > limit:
+            raise AssessmentError(message % {"count": limit})
 
 
 def count_mail(organisation: Organisation, sender, kind: str) -> None:

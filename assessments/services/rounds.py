@@ -121,22 +121,24 @@ def round_start(
             for user, person in invitees.values()
         ]
     )
-    for user, _person in invitees.values():
-        invitation = _respondent_invitation(organisation, user, lead)
+    for user, person in invitees.values():
+        address = person.email.lower() if person else user.email
+        invitation = _respondent_invitation(organisation, user, lead, address)
         _round_mail(assessment, user, site_url, reminder=False, invitation=invitation)
     return assessment
 
 
-def _respondent_invitation(organisation, user, lead) -> Invitation | None:
-    """The invitation to join the organisation as a respondent, for someone not of it yet
-    (None for a member): a pending one is sent again with a new link."""
+def _respondent_invitation(organisation, user, lead, address: str) -> Invitation | None:
+    """The invitation to join the organisation as a respondent, mailed to the address the
+    lead typed, for someone not of it yet (None for a member): a pending one is sent again
+    with a new link."""
     if Membership.objects.filter(user=user, organisation=organisation).exists():
         return None
     invitation, created = Invitation.objects.select_for_update().get_or_create(
         organisation=organisation,
         user=user,
         defaults={
-            "email": user.email or user.get_username(),
+            "email": address,
             "invited_by": lead,
             "role": Membership.Role.RESPONDENT,
             "new_account": not user.has_usable_password(),
@@ -146,33 +148,36 @@ def _respondent_invitation(organisation, user, lead) -> Invitation | None:
     if not created:
         # Not a member, so not accepted, or accepted and later removed: pending again.
         invitation.accepted_at = None
+        invitation.email = address
         invitation.new_account = not user.has_usable_password()
         invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["accepted_at", "new_account", "sent_at"])
+        invitation.save(update_fields=["accepted_at", "email", "new_account", "sent_at"])
     return invitation
 
 
 def _check_round_start_limits(organisation: Organisation, lead) -> None:
     rounds = Assessment.objects.filter(is_round=True, created_at__gte=since_a_day_ago())
-    if rounds.filter(started_by=lead).count() >= settings.ROUND_STARTS_PER_PERSON_PER_DAY:
-        raise AssessmentError(
+    limits = (
+        (
+            rounds.filter(started_by=lead),
+            settings.ROUND_STARTS_PER_PERSON_PER_DAY,
             _(
                 "You have started %(count)s rounds in the last 24 hours, the most allowed. "
                 "Nothing was started or sent; try again tomorrow."
-            )
-            % {"count": settings.ROUND_STARTS_PER_PERSON_PER_DAY}
-        )
-    if (
-        rounds.filter(organisation=organisation).count()
-        >= settings.ROUND_STARTS_PER_ORGANISATION_PER_DAY
-    ):
-        raise AssessmentError(
+            ),
+        ),
+        (
+            rounds.filter(organisation=organisation),
+            settings.ROUND_STARTS_PER_ORGANISATION_PER_DAY,
             _(
                 "%(count)s rounds of this organisation were started in the last 24 hours, "
                 "the most allowed. Nothing was started or sent; try again tomorrow."
-            )
-            % {"count": settings.ROUND_STARTS_PER_ORGANISATION_PER_DAY}
-        )
+            ),
+        ),
+    )
+    for started, limit, message in limits:
+        if started.count() >= limit:
+            raise AssessmentError(message % {"count": limit})
 
 
 def _lead_lock(assessment: Assessment, lead) -> Assessment:
