@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from assessments import scoring
 from assessments.assessment_scoring import choices_by_number
-from assessments.services import REMINDER_INTERVAL
+from assessments.services import ANONYMOUS_ROUND_MINIMUM, REMINDER_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,16 @@ class RoundState:
     @property
     def left_out(self) -> int:
         return self.invited - self.submitted
+
+    @property
+    def closes_from(self) -> int:
+        """How many submitted answers closing needs: three in an anonymous round, where
+        fewer would let the lead read the others' answers off the counts."""
+        return ANONYMOUS_ROUND_MINIMUM if self.answers_hidden else 1
+
+    @property
+    def can_close(self) -> bool:
+        return self.submitted >= self.closes_from
 
 
 def round_state(assessment, areas, responses, answers_by_response, agreed, now=None) -> RoundState:

@@ -213,6 +213,8 @@ def test_an_open_anonymous_round_names_only_who_has_not_submitted_and_shows_no_c
     after = lead.get(url).content.decode()
     assert re.findall(r'<th scope="row">(\w+)', after) == ["Ana"]
     assert "2 de 3 personas han enviado" in after
+    # It closes from three answers: the button says so rather than failing on a click.
+    assert 'data-closes-from="3"' in after and "al menos 3 personas han enviado" in after
     for page in (before, after):
         assert "data-disagreement" not in page and "data-answers-hidden" in page
         assert not re.search(r"(Sí|No|Parcialmente): \d", page)

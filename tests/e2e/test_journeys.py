@@ -223,7 +223,7 @@ def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
     tab.shot("progress")
     rows = page.locator("tbody tr")
     assert rows.count() == 4  # three assessments, then the anonymous round of three
-    assert "respondieron 3 personas · acuerdo" in rows.nth(3).text_content()
+    assert "respondieron 3 personas · sin desacuerdo en el" in rows.nth(3).text_content()
     assert "respondieron" not in rows.nth(2).text_content()
 
 
