@@ -14,7 +14,7 @@ from assessments.models import (
     Organisation,
     SentMail,
 )
-from assessments.services.errors import AssessmentError
+from assessments.services.errors import refuse_past_limits
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +44,7 @@ def check_mail_limits(organisation: Organisation, sender, count: int) -> None:
             ),
         ),
     )
-    for sent, limit, message in limits:
-        if sent.count() + count > limit:
-            raise AssessmentError(message % {"count": limit})
+    refuse_past_limits(limits, adding=count)
 
 
 def count_mail(organisation: Organisation, sender, kind: str) -> None:

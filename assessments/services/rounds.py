@@ -24,7 +24,7 @@ from assessments.models import (
     SentMail,
 )
 from assessments.services.answering import lock_draft, store_result
-from assessments.services.errors import AssessmentError
+from assessments.services.errors import AssessmentError, refuse_past_limits
 from assessments.services.invitations import (
     NewPerson,
     account_for,
@@ -175,9 +175,7 @@ def _check_round_start_limits(organisation: Organisation, lead) -> None:
             ),
         ),
     )
-    for started, limit, message in limits:
-        if started.count() >= limit:
-            raise AssessmentError(message % {"count": limit})
+    refuse_past_limits(limits)
 
 
 def _lead_lock(assessment: Assessment, lead) -> Assessment:

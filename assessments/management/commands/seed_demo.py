@@ -394,13 +394,7 @@ class Command(BaseCommand):
         bodega = self._organisation(
             "Bodegas del Valle", "Alimentación", "small", "España", {"carmen": CONSULTANT}, users
         )
-        pilar, created = get_user_model().objects.get_or_create(
-            username="pilar@demo.orientacion.test",
-            defaults={"email": "pilar@demo.orientacion.test", "first_name": "Pilar"},
-        )
-        if created:
-            pilar.set_unusable_password()
-            pilar.save()
+        pilar = _invited_account("pilar@demo.orientacion.test", "Pilar")
         Invitation.objects.get_or_create(
             organisation=bodega,
             user=pilar,
@@ -421,12 +415,7 @@ class Command(BaseCommand):
         if assessment is None:  # closed since: the demo changes nothing that exists
             return
         email = "rosa.mendez@demo.orientacion.test"
-        rosa, created = get_user_model().objects.get_or_create(
-            username=email, defaults={"email": email, "first_name": "Rosa", "last_name": "Méndez"}
-        )
-        if created:
-            rosa.set_unusable_password()
-            rosa.save()
+        rosa = _invited_account(email, "Rosa", "Méndez")
         Response.objects.get_or_create(
             assessment=assessment,
             respondent=rosa,
@@ -595,6 +584,18 @@ def _sample_answers(number: int, years_before: int) -> dict:
         choice = "yes" if draw < share_yes else "partly" if draw < share_yes + 4 else "no"
         answers[question] = (choice, "")
     return answers
+
+
+def _invited_account(email, first_name, last_name=""):
+    """An account made for an invitation, its password not chosen yet."""
+    user, created = get_user_model().objects.get_or_create(
+        username=email,
+        defaults={"email": email, "first_name": first_name, "last_name": last_name},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
 
 
 def _inputs(assessment, answers_by_number):
