@@ -48,6 +48,8 @@ QUESTION_COLUMNS = (
 )
 # The workbook's sheets, by the names the export gives them.
 SHEETS = {"questions": QUESTION_COLUMNS, "areas": AREA_COLUMNS, "bank": BANK_COLUMNS}
+# The most rows below its header each sheet can have.
+SHEET_ROWS = {"questions": MAX_QUESTIONS, "areas": MAX_AREAS, "bank": 1}
 SPANISH_REQUIRED = {
     "name_es": gettext_lazy("the Spanish name"),
     "description_es": gettext_lazy("the Spanish description"),
@@ -212,7 +214,6 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
     sheets = _workbook_rows(data)
     problems = []
     records = {}
-    limits = {"questions": MAX_QUESTIONS, "areas": MAX_AREAS, "bank": 1}
     for title, columns in SHEETS.items():
         rows = iter(sheets[title])
         header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
@@ -238,7 +239,7 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
         for number, row in enumerate(rows, 2):
             if all(cell is None or str(cell).strip() == "" for cell in row):
                 continue
-            if number > limits[title] + 1:
+            if number > SHEET_ROWS[title] + 1:
                 problems.append(
                     _("Sheet “%(sheet)s” has more rows than a question bank can have.")
                     % {"sheet": title}
@@ -306,9 +307,10 @@ def _workbook_rows(data: bytes) -> dict[str, list[tuple]]:
                         % {"sheets": ", ".join(SHEETS), "missing": ", ".join(missing)}
                     ]
                 )
-            limits = {"questions": MAX_QUESTIONS, "areas": MAX_AREAS, "bank": 1}
             return {
-                title: list(workbook[title].iter_rows(values_only=True, max_row=limits[title] + 2))
+                title: list(
+                    workbook[title].iter_rows(values_only=True, max_row=SHEET_ROWS[title] + 2)
+                )
                 for title in SHEETS
             }
         finally:

@@ -493,6 +493,13 @@ class Response(models.Model):
     def __str__(self):
         return f"{self.assessment} · {self.respondent}"
 
+    @property
+    def name(self) -> str:
+        """How the round names this person: the name the lead typed, if invited by
+        address, else the account's (its respondent must be fetched with it)."""
+        person = self.respondent
+        return self.invited_name or person.get_full_name() or person.get_username()
+
 
 class Answer(models.Model):
     class Choice(models.TextChoices):

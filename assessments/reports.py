@@ -171,6 +171,7 @@ def build_report(
         round_summary = _round_summary(assessment, areas, responses, by_question_id, combined)
 
     ranked = list(result.priorities)
+    questions_of = {area.code: area.questions.all() for area in areas}
     work_first = []
     for focus in result.work_first:
         position = ranked.index(focus.area)
@@ -186,8 +187,8 @@ def build_report(
                 ],
                 score_note=area_score_note(
                     round_summary.mean_of if round_summary else None,
-                    agreed=sum(q.pk in agreed for q in by_code[focus.area.code].questions.all()),
-                    questions=len(by_code[focus.area.code].questions.all()),
+                    agreed=sum(q.pk in agreed for q in questions_of[focus.area.code]),
+                    questions=len(questions_of[focus.area.code]),
                 ),
             )
         )

@@ -1,7 +1,6 @@
 """What a round's lead sees while it is open: who has answered how much, where the
 submitted responses disagree so far (never in an anonymous round), and what closing would
-count. Plain data in, plain
-data out; the views fetch, this arranges."""
+count. Plain data in, plain data out; the views fetch, this arranges."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,7 +80,7 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
         rows.append(
             RespondentRow(
                 response_id=response.pk,
-                name=response.invited_name or person.get_full_name() or person.get_username(),
+                name=response.name,
                 email=response.invited_email or person.email,
                 is_lead=person.pk == assessment.started_by_id,
                 answered=response.answered,
@@ -98,10 +97,7 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
     if submitted and not hidden:
         choices = [choices_by_number(areas, answers_by_response.get(r.pk, {})) for r in submitted]
         combined = scoring.combine(choices)
-        names_of = [
-            r.invited_name or r.respondent.get_full_name() or r.respondent.get_username()
-            for r in submitted
-        ]
+        names_of = [r.name for r in submitted]
         for area in areas:
             for question in area.questions.all():
                 if question.number not in combined.disagreements:

@@ -10,10 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import (
-    Organisation,
-    SentMail,
-)
+from assessments.models import Organisation, SentMail
 from assessments.services.errors import refuse_past_limits
 
 logger = logging.getLogger(__name__)
@@ -24,8 +21,11 @@ def since_a_day_ago():
 
 
 def check_mail_limits(organisation: Organisation, sender, count: int) -> None:
-    """Refuse to send `count` more e-mails on `sender`'s behalf past the daily limits."""
-    recent = SentMail.objects.filter(sent_at__gte=since_a_day_ago())
+    """Refuse to send `count` more e-mails on `sender`'s behalf past the daily limits.
+    Rows older than the limits' window count for nothing: each check drops them, once per
+    request rather than once per mail."""
+    SentMail.objects.filter(sent_at__lt=since_a_day_ago()).delete()
+    recent = SentMail.objects.all()
     limits = (
         (
             recent.filter(sent_by=sender),
@@ -48,9 +48,9 @@ def check_mail_limits(organisation: Organisation, sender, count: int) -> None:
 
 
 def count_mail(organisation: Organisation, sender, kind: str) -> None:
-    now = timezone.now()
-    SentMail.objects.filter(sent_at__lt=now - timedelta(days=2)).delete()
-    SentMail.objects.create(sent_by=sender, organisation=organisation, kind=kind, sent_at=now)
+    SentMail.objects.create(
+        sent_by=sender, organisation=organisation, kind=kind, sent_at=timezone.now()
+    )
 
 
 def absolute_url(site_url: str, path: str) -> str:

@@ -342,12 +342,7 @@ def round_close(*, assessment: Assessment, lead) -> Assessment:
         areas, [answers[r.pk] for r in submitted], agreed, assessment.bank.thresholds
     )
     for response in submitted:
-        person = response.respondent
-        response.label = (
-            ""
-            if assessment.anonymous
-            else (response.invited_name or person.get_full_name() or person.get_username())
-        )
+        response.label = "" if assessment.anonymous else response.name
     if assessment.anonymous:
         numbers = list(range(1, len(submitted) + 1))
         secrets.SystemRandom().shuffle(numbers)

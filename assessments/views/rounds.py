@@ -109,12 +109,7 @@ def round_remind(request, assessment_id: int, response_id: int):
         )
     except services.AssessmentError as error:
         return _refused(request, assessment, error)
-    person = response.respondent
-    messages.success(
-        request,
-        _("A reminder was sent to %(name)s.")
-        % {"name": response.invited_name or person.get_full_name() or person.get_username()},
-    )
+    messages.success(request, _("A reminder was sent to %(name)s.") % {"name": response.name})
     return redirect("round_manage", assessment_id=assessment.pk)
 
 
