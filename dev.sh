@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The two commands a newcomer needs:
 #   ./dev.sh serve   install, migrate, load the question bank and demo data, serve on :8000
+#                    with the task queue's worker beside it
 #   ./dev.sh test    install, lint, run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -57,7 +58,12 @@ case "${1:-}" in
     export DEBUG=${DEBUG:-1}
     .venv/bin/python manage.py migrate --no-input -v0
     .venv/bin/python manage.py seed_demo
-    exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+    # The task queue's worker sends the mail (printed here by the console backend) and
+    # warms reports; it stops with the server.
+    .venv/bin/python manage.py qcluster &
+    worker=$!
+    trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
+    .venv/bin/python manage.py runserver 127.0.0.1:8000
     ;;
   test)
     install requirements/dev.txt

@@ -13,7 +13,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import bank_io, downloads, selectors, services
@@ -23,6 +25,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutgoingMail,
     Question,
     QuestionBank,
     frozen_banks_q,
@@ -419,6 +422,55 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation", "invited_by"]
     exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """Every mail the app sends, queued, sent or failed: read-only (its text is written when
+    it is sent and kept nowhere), except that a failed one can be sent again."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "recipient",
+        "organisation",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient", "organisation__name"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "created_at"
+    exclude = ["claimed_until"]
+    actions = ["send_again"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, mail):
+        return Truncator(mail.last_error).chars(80)
+
+    @admin.action(description=_("Send the failed ones again"))
+    def send_again(self, request, queryset):
+        failed = list(queryset.filter(status=OutgoingMail.Status.FAILED))
+        for mail in failed:
+            services.mail_retry(mail=mail)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s failed message was queued again.",
+                "%(count)s failed messages were queued again.",
+                len(failed),
+            )
+            % {"count": len(failed)},
+        )
 
     def has_add_permission(self, request):
         return False

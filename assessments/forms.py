@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.validators import validate_email
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,6 +16,7 @@ from assessments.levels import LEVELS
 from assessments.models import ID_PATTERN, Action, Answer, Organisation
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
+from assessments import services
 from assessments.services import AnswerInput, NewPerson
 from assessments.validators import has_control_characters, single_line
 
@@ -444,3 +446,14 @@ class PlanFilter(django_filters.FilterSet):
         if value.startswith("u"):
             return queryset.filter(owner_id=value[1:])
         return queryset.filter(owner=None, owner_name=value.removeprefix("n:"))
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, handing the work to the mail queue instead of mailing inside
+    the request."""
+
+    def save(self, *, use_https=False, request=None, **_options):
+        scheme = "https" if use_https else "http"
+        services.password_reset_request(
+            email=self.cleaned_data["email"], site_url=f"{scheme}://{request.get_host()}/"
+        )

@@ -765,3 +765,71 @@ class SentMail(models.Model):
 
     def __str__(self):
         return f"{self.kind} · {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingMail(models.Model):
+    """One e-mail the app sends, from the change that asks for it until the mail server
+    takes it: queued in that change's transaction, sent by a queue worker, retried with
+    growing delays, and failed with its last error after the last try. Its text is written
+    when it is sent, from what it refers to, so that no one-time link waits in the database
+    (and each try carries a fresh one)."""
+
+    class Kind(models.TextChoices):
+        CLIENT_INVITATION = "client_invitation", _("client invitation")
+        ROUND_INVITATION = "round_invitation", _("round invitation")
+        ROUND_REMINDER = "round_reminder", _("round reminder")
+        PASSWORD_RESET = "password_reset", _("password reset")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        # What it was for was done before it left (the invitation was accepted).
+        NOT_NEEDED = "not_needed", _("not needed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    # The language and address of the request that asked for it: the worker writes the
+    # text in that language, with links to that site.
+    language = models.CharField(max_length=8)
+    site_url = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
+    # The account written to.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # While a worker sends it; a worker killed mid-send leaves it to be taken over after.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.recipient} · {self.get_status_display()}"

@@ -23,6 +23,7 @@ class RespondentRow:
     submitted_at: datetime | None
     reminded_at: datetime | None
     next_reminder_at: datetime | None  # None: a reminder can be sent now (or never: submitted)
+    mail: object | None = None  # the latest e-mail to this person for the round
 
     @property
     def can_be_reminded(self) -> bool:
@@ -63,10 +64,13 @@ class RoundState:
         return self.submitted >= self.closes_from
 
 
-def round_state(assessment, areas, responses, answers_by_response, agreed, now=None) -> RoundState:
+def round_state(
+    assessment, areas, responses, answers_by_response, agreed, now=None, mails=None
+) -> RoundState:
     """`responses`: the round's responses with `answered` counts; `answers_by_response`:
     response id → question id → answer, for the submitted ones; `agreed`: question id →
-    agreed answer."""
+    agreed answer; `mails`: respondent's user id → the latest e-mail to them."""
+    mails = mails or {}
     now = now or timezone.now()
     total = sum(len(area.questions.all()) for area in areas)
     hidden = assessment.anonymous
@@ -88,6 +92,7 @@ def round_state(assessment, areas, responses, answers_by_response, agreed, now=N
                 submitted_at=response.submitted_at,
                 reminded_at=reminded,
                 next_reminder_at=wait_until if wait_until and wait_until > now else None,
+                mail=mails.get(person.pk),
             )
         )
     if hidden:

@@ -88,6 +88,7 @@ urlpatterns = [
         views.invitation_resend,
         name="invitation_resend",
     ),
+    path("mail/<id:mail_id>/retry/", views.mail_retry, name="mail_retry"),
     path("invitations/<slug:secret>/", views.invitation_accept, name="invitation_accept"),
     path("portfolio/results.csv", views.portfolio_export, CSV, name="portfolio_csv"),
     path("portfolio/results.xlsx", views.portfolio_export, XLSX, name="portfolio_xlsx"),

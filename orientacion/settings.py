@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "auditlog",
+    "django_q",
     "assessments",
 ]
 
@@ -354,6 +355,30 @@ ROUND_STARTS_PER_PERSON_PER_DAY = env_int("ROUND_STARTS_PER_PERSON_PER_DAY", 20)
 ROUND_STARTS_PER_ORGANISATION_PER_DAY = env_int("ROUND_STARTS_PER_ORGANISATION_PER_DAY", 40)
 MAILS_PER_PERSON_PER_DAY = env_int("MAILS_PER_PERSON_PER_DAY", 200)
 MAILS_PER_ORGANISATION_PER_DAY = env_int("MAILS_PER_ORGANISATION_PER_DAY", 400)
+
+# The task queue (django-q2 with its database broker): each mail and each report warm-up is
+# a row written in the transaction of the change that asks for it, so a crash after the
+# commit cannot lose it, and done by `manage.py qcluster` workers, on any number of servers.
+# A task is handed to one worker at a time; one not finished within QUEUE_RETRY_SECONDS
+# (its worker was killed) is handed out again. Mail failures are retried by the app itself
+# with growing delays (assessments.services.mail.RETRY_DELAYS).
+QUEUE_TIMEOUT_SECONDS = env_int("QUEUE_TIMEOUT_SECONDS", 60)
+QUEUE_RETRY_SECONDS = env_int("QUEUE_RETRY_SECONDS", 90)
+Q_CLUSTER = {
+    "name": "orientacion",
+    "orm": "default",
+    "workers": env_int("QUEUE_WORKERS", 2),
+    "timeout": QUEUE_TIMEOUT_SECONDS,
+    "retry": QUEUE_RETRY_SECONDS,
+    # A task that raised is tried again after QUEUE_RETRY_SECONDS, five times in all.
+    "max_attempts": 5,
+    # Successful tasks are not kept: their arguments can hold what a person typed (an
+    # address asked for a password reset). What the app sent is in its own mail list.
+    "save_limit": -1,
+    "poll": 0.5,
+    "catch_up": False,
+    "label": "Tareas",
+}
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from assessments.forms import QueuedPasswordResetForm
+
 urlpatterns = [
     # Visitors who have not signed in choose their language too (on the sign-in page).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -21,7 +23,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="password_reset",
     ),
     path(

@@ -10,6 +10,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.management import call_command
+from django.utils import timezone
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+from django_q.tasks import _sync as run_queued_task
 
 from assessments import selectors, services
 from assessments.models import Membership, Organisation, Question, QuestionBank
@@ -42,6 +46,23 @@ def _fast_and_isolated(settings, tmp_path):
                 "LOCATION": str(tmp_path / "cache"),
             },
         }
+
+
+def work_the_queue() -> int:
+    """Do here and now what a queue worker (`manage.py qcluster`) does: run every task that
+    is due, oldest first, through django-q's own worker and monitor code, until none is
+    left (a task may queue another). Returns how many ran."""
+    ran = 0
+    while True:
+        row = OrmQ.objects.filter(lock__lte=timezone.now()).order_by("pk").first()
+        if row is None:
+            return ran
+        row.delete()
+        task = SignedPackage.loads(row.payload)
+        # Run in this process and this test's transaction, and let an error surface.
+        task["sync"] = True
+        run_queued_task(SignedPackage.dumps(task))
+        ran += 1
 
 
 @pytest.fixture

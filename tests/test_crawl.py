@@ -44,7 +44,7 @@ QUERY_CEILINGS = {
     "portfolio_csv": 7,  # test_views_portfolio
     "portfolio_answers_csv": 4,  # test_views_portfolio
     "portfolio_answers_xlsx": 4,  # test_views_portfolio
-    "round_manage": 8,  # test_rounds
+    "round_manage": 9,  # test_rounds
     "what_if": 8,  # test_plan
     "plan": 12,  # test_plan
 }

@@ -24,7 +24,14 @@ from assessments.models import (
     Question,
     Response,
 )
-from tests.conftest import PASSWORD, all_choices, answer_inputs, client_for, make_user
+from tests.conftest import (
+    PASSWORD,
+    all_choices,
+    answer_inputs,
+    client_for,
+    make_user,
+    work_the_queue,
+)
 from tests.test_plan import LEADERSHIP_HALF_MEASUREMENT_NONE, action_form, submit_new
 from tests.test_rounds import read_csv
 
@@ -90,6 +97,7 @@ def test_an_address_with_an_account_elsewhere_joins_only_by_accepting(
     # Nobody joined the organisation.
     assert set(acme.memberships.values_list("user__username", flat=True)) == {"alice"}
 
+    work_the_queue()
     bob_mail = next(m for m in mail.outbox if m.to == ["bob@bravo.example"])
     join_link = LINK.findall(bob_mail.body)[-1]
     assert join_link.startswith("/invitations/")
@@ -257,6 +265,7 @@ def test_an_anonymous_round_needs_three_people_to_start_and_three_answers_to_clo
     refused = start(lead, acme, "", members=[zoe], anonymous=True)
     assert refused.status_code == 400
     assert "al menos 3 personas" in refused.content.decode()
+    work_the_queue()
     assert not Assessment.objects.exists() and mail.outbox == []
 
     assessment = anonymous_round(acme, alice, zoe, ana)
@@ -275,10 +284,12 @@ def test_the_21st_round_start_of_a_day_is_refused_with_a_message(client, bank, a
     lead = client_for(client, alice)
     for _ in range(20):
         assert start(lead, acme, "", members=[dave]).status_code == 302
+    work_the_queue()
     mails = len(mail.outbox)
     refused = start(lead, acme, "", members=[dave])
     assert refused.status_code == 400
     assert "20 rondas en las últimas 24 horas" in refused.content.decode()
+    work_the_queue()
     assert Assessment.objects.count() == 20 and len(mail.outbox) == mails
 
 
@@ -288,6 +299,7 @@ def test_invitation_mails_stop_at_the_daily_limit(client, settings, bank, acme, 
     too_many = "\n".join(f"Persona {n}, p{n}@example.com" for n in range(4))
     refused = start(lead, acme, too_many)
     assert refused.status_code == 400 and "límite de 3" in refused.content.decode()
+    work_the_queue()
     assert not Assessment.objects.exists() and mail.outbox == []
     assert not get_user_model().objects.filter(email__endswith="@example.com").exists()
 
@@ -297,11 +309,14 @@ def test_invitation_mails_stop_at_the_daily_limit(client, settings, bank, acme, 
     )
     assessment = Assessment.objects.get()
     response = Response.objects.get(assessment=assessment, invited_email="uno@example.com")
+    work_the_queue()
     assert len(mail.outbox) == 2
     # A third mail is within the limit; a fourth (another round) is not.
     lead.post(reverse("round_remind", args=[assessment.pk, response.pk]))
+    work_the_queue()
     assert len(mail.outbox) == 3
     refused = start(lead, acme, "", members=[dave])
+    work_the_queue()
     assert refused.status_code == 400 and len(mail.outbox) == 3
 
 
@@ -323,6 +338,7 @@ def test_a_one_line_field_with_a_control_character_is_refused_and_stores_nothing
     assert "en una sola línea" in response.content.decode()
     assert not Organisation.objects.filter(name__startswith="Nueva").exists()
     assert get_user_model().objects.count() == users
+    work_the_queue()
     assert not Invitation.objects.exists() and mail.outbox == []
 
 
@@ -372,4 +388,5 @@ def test_a_name_stored_on_two_lines_still_mails_on_one(client, bank, charlie):
     Invitation.objects.update(sent_at=timezone.now() - timedelta(minutes=5))
     again = consultant.post(reverse("invitation_resend", args=[invitation.pk]))
     assert again.status_code == 302
+    work_the_queue()
     assert mail.outbox[-1].subject == "Tu acceso a Antigua S.L. en Orientación"

@@ -55,14 +55,18 @@ from assessments.selectors.plan import (
     previous_plan,
     recently_deleted_actions,
 )
+from assessments.selectors.mail import mail_for_sender
 from assessments.selectors.rounds import (
     agreed_answers,
     invitable_member_ids,
+    round_mails,
     round_responses,
     submitted_answers,
 )
 
 __all__ = [
+    "mail_for_sender",
+    "round_mails",
     "HAS_PREVIOUS_PLAN",
     "STANDING_ANNOTATIONS",
     "action_for_manager",

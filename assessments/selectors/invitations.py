@@ -1,11 +1,12 @@
 """Reads of invitations: a consultant's list, and the one a secret link opens."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from assessments.models import (
     Invitation,
     Membership,
+    OutgoingMail,
 )
 from assessments.selectors.book import followed_organisations
 
@@ -18,6 +19,13 @@ def invitations_sent_by_consultants_of(user) -> QuerySet:
             organisation__in=followed_organisations(user), role=Membership.Role.MANAGER
         )
         .select_related("organisation", "invited_by", "user")
+        .prefetch_related(
+            Prefetch(
+                "mails",
+                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
+                to_attr="mails_newest_first",
+            )
+        )
         .order_by("-sent_at", "-pk")
     )
 

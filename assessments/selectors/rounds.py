@@ -6,6 +6,7 @@ from assessments.models import (
     AgreedAnswer,
     Answer,
     Membership,
+    OutgoingMail,
     Response,
 )
 
@@ -32,6 +33,16 @@ def round_responses(assessment_id: int) -> list[Response]:
         .annotate(answered=Count("answers", filter=~Q(answers__choice="")))
         .order_by("pk")
     )
+
+
+def round_mails(assessment_id: int) -> dict[int, OutgoingMail]:
+    """Respondent's user id → the latest e-mail to them for this round."""
+    latest = {}
+    for mail in OutgoingMail.objects.filter(assessment_id=assessment_id).order_by(
+        "created_at", "pk"
+    ):
+        latest[mail.user_id] = mail
+    return latest
 
 
 def submitted_answers(assessment_id: int) -> dict[int, dict[int, Answer]]:

@@ -27,6 +27,8 @@ from assessments.services.invitations import (
     invitation_resend,
     invitations_accepted_by_sign_in,
 )
+from assessments.services.mail import RETRY_DELAYS, mail_deliver, mail_retry
+from assessments.services.passwords import password_reset_mails, password_reset_request
 from assessments.services.plan import (
     ACTION_FIELDS,
     RESTORE_WINDOW,
@@ -36,6 +38,7 @@ from assessments.services.plan import (
     action_restore,
     action_save,
 )
+from assessments.services.report_files import report_page, report_pdf, report_warm
 from assessments.services.rounds import (
     ANONYMOUS_ROUND_MINIMUM,
     REMINDER_INTERVAL,
@@ -46,6 +49,14 @@ from assessments.services.rounds import (
 )
 
 __all__ = [
+    "RETRY_DELAYS",
+    "mail_deliver",
+    "mail_retry",
+    "password_reset_mails",
+    "password_reset_request",
+    "report_page",
+    "report_pdf",
+    "report_warm",
     "ACTION_FIELDS",
     "ANONYMOUS_ROUND_MINIMUM",
     "JOIN_LINK_MAX_AGE",

@@ -18,6 +18,7 @@ from assessments.models import (
     refresh_current_results,
 )
 from assessments.services.errors import AssessmentError
+from assessments.services.report_files import report_warm_queue
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def store_result(assessment: Assessment, areas, result: scoring.Result) -> None:
         for p in result.priorities
     )
     refresh_current_results(Organisation.objects.filter(pk=assessment.organisation_id))
+    report_warm_queue(assessment)
 
 
 @transaction.atomic

@@ -20,10 +20,17 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutgoingMail,
     SentMail,
 )
 from assessments.services.errors import AssessmentError
-from assessments.services.mail import absolute_url, check_mail_limits, count_mail, mail_on_commit
+from assessments.services.mail import (
+    absolute_url,
+    check_mail_limits,
+    composes,
+    count_mail,
+    mail_queue,
+)
 
 
 @dataclass(frozen=True)
@@ -137,8 +144,29 @@ def invitation_resend(*, invitation: Invitation, site_url: str) -> Invitation:
 
 
 def _invitation_mail(invitation: Invitation, site_url: str) -> None:
-    """Send the invitation with a fresh secret link. Sent when the transaction commits, so
-    a failed request mails nobody."""
+    """Queue the invitation; its text, with a fresh secret link, is written when it is sent."""
+    consultant = invitation.invited_by
+    if consultant is not None:
+        count_mail(invitation.organisation, consultant, SentMail.Kind.CLIENT_INVITATION)
+    mail_queue(
+        kind=OutgoingMail.Kind.CLIENT_INVITATION,
+        recipient=invitation.email,
+        subject=_("Your access to %(organisation)s in Orientación")
+        % {"organisation": invitation.organisation.name},
+        site_url=site_url,
+        organisation=invitation.organisation,
+        invitation=invitation,
+        user=invitation.user,
+    )
+
+
+@composes(OutgoingMail.Kind.CLIENT_INVITATION)
+def _invitation_mail_text(mail: OutgoingMail) -> str | None:
+    """The invitation with a fresh secret link (the one sent before stops working); none
+    once it is accepted."""
+    invitation = mail.invitation
+    if not invitation.is_pending:
+        return None
     user = invitation.user
     if invitation.new_account:
         path = fresh_set_password_path(user)
@@ -156,21 +184,15 @@ def _invitation_mail(invitation: Invitation, site_url: str) -> None:
             "this message: nothing changes until you accept."
         )
     consultant = invitation.invited_by
-    body = message % {
+    return message % {
         "name": user.first_name or user.get_username(),
         "consultant": (consultant.get_full_name() or consultant.get_username())
         if consultant
         else "",
         "organisation": invitation.organisation.name,
-        "link": absolute_url(site_url, path),
+        "link": absolute_url(mail.site_url, path),
         "username": user.get_username(),
     }
-    subject = _("Your access to %(organisation)s in Orientación") % {
-        "organisation": invitation.organisation.name
-    }
-    if consultant is not None:
-        count_mail(invitation.organisation, consultant, SentMail.Kind.CLIENT_INVITATION)
-    mail_on_commit(subject, body, invitation.email)
 
 
 def fresh_set_password_path(user) -> str:

@@ -20,6 +20,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutgoingMail,
     Response,
     SentMail,
 )
@@ -34,8 +35,9 @@ from assessments.services.invitations import (
 from assessments.services.mail import (
     absolute_url,
     check_mail_limits,
+    composes,
     count_mail,
-    mail_on_commit,
+    mail_queue,
     since_a_day_ago,
 )
 
@@ -220,9 +222,36 @@ def round_remind(*, assessment: Assessment, lead, response_id: int, site_url: st
 def _round_mail(
     assessment: Assessment, user, site_url: str, *, reminder: bool, invitation=None
 ) -> None:
-    """The invitation to answer, or a reminder, sent when the transaction commits. Someone
-    not of the organisation yet gets, with a pending `invitation`, a fresh one-time link to
-    join it: to choose a password (no account before) or to accept (an account before)."""
+    """Queue the invitation to answer, or a reminder. Someone not of the organisation yet
+    is written to at the address the lead typed, with a pending `invitation`."""
+    email = invitation.email if invitation is not None else user.email
+    if not email:
+        return  # an account made without an address; the lead's page shows it has none
+    subject = (
+        _("Reminder: %(organisation)s's customer-orientation self-assessment")
+        if reminder
+        else _("Your answers for %(organisation)s's customer-orientation self-assessment")
+    ) % {"organisation": assessment.organisation.name}
+    kind = SentMail.Kind.ROUND_REMINDER if reminder else SentMail.Kind.ROUND_INVITATION
+    count_mail(assessment.organisation, assessment.started_by, kind)
+    mail_queue(
+        kind=kind,
+        recipient=email,
+        subject=subject,
+        site_url=site_url,
+        organisation=assessment.organisation,
+        assessment=assessment,
+        user=user,
+        invitation=invitation,
+    )
+
+
+@composes(OutgoingMail.Kind.ROUND_INVITATION, OutgoingMail.Kind.ROUND_REMINDER)
+def _round_mail_text(mail: OutgoingMail) -> str:
+    """The text, written when it is sent. Someone who has still not joined gets a fresh
+    one-time link to join: to choose a password (no account before) or to accept (an
+    account before); the link sent before stops working."""
+    assessment, user, site_url = mail.assessment, mail.user, mail.site_url
     answer_link = site_url.rstrip("/") + reverse("assessment_answer", args=[assessment.pk])
     lead = assessment.started_by
     values = {
@@ -232,7 +261,7 @@ def _round_mail(
         "answer_link": answer_link,
         "username": user.get_username(),
     }
-    if reminder:
+    if mail.kind == OutgoingMail.Kind.ROUND_REMINDER:
         body = _(
             "Hello %(name)s,\n\n%(lead)s reminds you that the customer-orientation "
             "self-assessment of %(organisation)s is waiting for your answers. It takes about "
@@ -248,9 +277,10 @@ def _round_mail(
     if assessment.anonymous:
         body += "\n\n" + _("This round is anonymous: the report shows only counts, no names.")
     body = body % values
-    if invitation is not None:
+    invitation = mail.invitation
+    if invitation is not None and invitation.is_pending:
         body += "\n\n" + _join_instructions(invitation, site_url)
-    elif not user.has_usable_password():
+    elif invitation is None and not user.has_usable_password():
         body += "\n\n" + _(
             "First choose your password here (the link works once); your username is "
             "%(username)s:\n\n%(link)s"
@@ -258,17 +288,7 @@ def _round_mail(
             "username": user.get_username(),
             "link": absolute_url(site_url, fresh_set_password_path(user)),
         }
-    subject = (
-        _("Reminder: %(organisation)s's customer-orientation self-assessment")
-        if reminder
-        else _("Your answers for %(organisation)s's customer-orientation self-assessment")
-    ) % {"organisation": assessment.organisation.name}
-    email = invitation.email if invitation is not None else user.email
-    if not email:
-        return  # an account made without an address; the lead's page shows it has none
-    kind = SentMail.Kind.ROUND_REMINDER if reminder else SentMail.Kind.ROUND_INVITATION
-    count_mail(assessment.organisation, lead, kind)
-    mail_on_commit(subject, body, email)
+    return body
 
 
 def _join_instructions(invitation: Invitation, site_url: str) -> str:

@@ -10,6 +10,7 @@ from assessments.views.assessments import (
     invitation_accept,
     server_error,
 )
+from assessments.views.mail import mail_retry
 from assessments.views.plan import (
     action_add,
     action_delete,
@@ -43,6 +44,7 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "mail_retry",
     "action_add",
     "action_delete",
     "action_edit",

@@ -175,31 +175,6 @@ def _submitted_report(request, assessment_id: int):
     return assessment, reports.build_report(assessment, *inputs)
 
 
-def _rendered_report(request, assessment) -> dict:
-    """The report's HTML and its charts' keys and specs. A submitted report never changes,
-    so each worker keeps it in memory (keyed by everything it shows) until it restarts."""
-    key = reports.page_cache_key(assessment, get_language())
-    page = caches["pages"].get(key)
-    if page is None:
-        inputs = selectors.report_inputs(assessment)
-        report = reports.build_report(assessment, *inputs)
-        areas, responses, agreed = inputs
-        selectors.remember_values(
-            assessment,
-            submitted_values(
-                assessment, areas, responses, {qid: a.choice for qid, a in agreed.items()}
-            ),
-        )
-        context = {"assessment": assessment, "report": report}
-        page = {
-            part: render_to_string(f"assessments/_report_{part}.html", context, request=request)
-            for part in ("head", "rest")
-        }
-        page["charts"] = {c.kind: (c.key, c.spec) for c in report.charts}
-        caches["pages"].set(key, page)
-    return page
-
-
 @require_GET
 def assessment_report(request, assessment_id: int):
     assessment = selectors.assessment_for_user(
@@ -210,7 +185,7 @@ def assessment_report(request, assessment_id: int):
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
-    page = _rendered_report(request, assessment)
+    page = services.report_page(assessment, request)
     team = assessment.viewer_role in (Membership.Role.MANAGER, Membership.Role.CONSULTANT)
     context = {
         "assessment": assessment,
@@ -289,7 +264,7 @@ def assessment_chart(request, assessment_id: int, kind: str, key: str):
     )
     if not assessment.is_submitted:
         raise Http404
-    current_key, spec = _rendered_report(request, assessment)["charts"].get(kind, (None, None))
+    current_key, spec = services.report_page(assessment, request)["charts"].get(kind, (None, None))
     return downloads.svg_response(request, key, current_key, spec)
 
 
@@ -301,33 +276,11 @@ def assessment_pdf(request, assessment_id: int):
     )
     if not assessment.is_submitted:
         raise Http404
-    language = get_language()
-    key = reports.pdf_cache_key(assessment, language)
-    cache = caches["default"]
-    pdf = cache.get(key)
+    pdf = services.report_pdf(assessment, request)
     if pdf is None:
-        failed_key = key + ":failed"
-        if cache.get(failed_key):
-            return _pdf_unavailable(request, assessment)
-        try:
-            pdf = _made_pdf(request, assessment)
-        except Exception:
-            # Too slow, or WeasyPrint failed: remembered, so that each click does not
-            # cost a worker the same failure again.
-            logger.exception("The PDF of assessment %s could not be made", assessment.pk)
-            cache.set(failed_key, True, settings.PDF_FAILURE_MEMORY)
-            return _pdf_unavailable(request, assessment)
-        cache.set(key, pdf)
-    name = _report_file_name(assessment, language, extension="pdf")
+        return _pdf_unavailable(request, assessment)
+    name = _report_file_name(assessment, get_language(), extension="pdf")
     return downloads.pdf_response(name, pdf)
-
-
-def _made_pdf(request, assessment) -> bytes:
-    report = reports.build_report(assessment, *selectors.report_inputs(assessment))
-    report, cut = reports.notes_for_print(report, settings.PDF_NOTE_LIMIT, settings.PDF_NOTES_TOTAL)
-    context = {"assessment": assessment, "report": report, "inline_charts": True, "print_cut": cut}
-    html = render_to_string("assessments/report_pdf.html", context, request=request)
-    return downloads.pdf_bytes(html, time_limit_seconds=settings.PDF_TIME_LIMIT)
 
 
 def _pdf_unavailable(request, assessment):

@@ -264,7 +264,10 @@ def client_add(request):
 
 
 def _invitation_sent(invitation) -> str:
-    return _("%(organisation)s was added. An invitation was sent to %(email)s.") % {
+    return _(
+        "%(organisation)s was added. The invitation to %(email)s is queued: this page shows "
+        "when it has left."
+    ) % {
         "organisation": invitation.organisation.name,
         "email": invitation.email,
     }
@@ -291,7 +294,10 @@ def invitation_resend(request, invitation_id: int):
     else:
         messages.success(
             request,
-            _("The invitation was sent again to %(email)s; the earlier link no longer works.")
+            _(
+                "The invitation to %(email)s is queued again; the earlier link stops working "
+                "once it has left."
+            )
             % {"email": invitation.email},
         )
     return redirect("invitations")

@@ -41,8 +41,8 @@ def round_start(request, organisation_id: int):
             messages.success(
                 request,
                 _(
-                    "The round was started and %(count)s people were invited by e-mail. "
-                    "Answer your own part whenever you like."
+                    "The round was started and the invitations to %(count)s people are queued: "
+                    "this page shows when each has left. Answer your own part whenever you like."
                 )
                 % {"count": invited},
             )
@@ -70,6 +70,7 @@ def _manage_page(request, assessment, *, agree_form=None, close_form=None, statu
         selectors.round_responses(assessment.pk),
         selectors.submitted_answers(assessment.pk),
         selectors.agreed_answers(assessment.pk),
+        mails=selectors.round_mails(assessment.pk),
     )
     context = {
         "assessment": assessment,
@@ -109,7 +110,7 @@ def round_remind(request, assessment_id: int, response_id: int):
         )
     except services.AssessmentError as error:
         return _refused(request, assessment, error)
-    messages.success(request, _("A reminder was sent to %(name)s.") % {"name": response.name})
+    messages.success(request, _("A reminder to %(name)s is queued.") % {"name": response.name})
     return redirect("round_manage", assessment_id=assessment.pk)
 
 

@@ -1,0 +1,97 @@
+"""A submitted report's page, charts and PDF: made once and kept, and made ahead of the
+first reader by a queue worker right after submission or closing."""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_q.tasks import async_task
+
+from assessments import charts, downloads, reports, selectors
+from assessments.assessment_scoring import submitted_values
+from assessments.models import Assessment
+
+logger = logging.getLogger(__name__)
+
+WARM_TASK = "assessments.tasks.warm_report"
+
+
+def report_page(assessment, request=None) -> dict:
+    """The report's HTML and its charts' keys and specs, in the active language. A
+    submitted report never changes, so it is kept (keyed by everything it shows). Its
+    templates read nothing of the request, so a worker's copy is the page's own."""
+    key = reports.page_cache_key(assessment, translation.get_language())
+    page = caches["pages"].get(key)
+    if page is None:
+        inputs = selectors.report_inputs(assessment)
+        report = reports.build_report(assessment, *inputs)
+        areas, responses, agreed = inputs
+        selectors.remember_values(
+            assessment,
+            submitted_values(
+                assessment, areas, responses, {qid: a.choice for qid, a in agreed.items()}
+            ),
+        )
+        context = {"assessment": assessment, "report": report}
+        page = {
+            part: render_to_string(f"assessments/_report_{part}.html", context, request=request)
+            for part in ("head", "rest")
+        }
+        page["charts"] = {c.kind: (c.key, c.spec) for c in report.charts}
+        caches["pages"].set(key, page)
+    return page
+
+
+def report_pdf(assessment, request=None) -> bytes | None:
+    """The report as an A4 PDF in the active language, made once; None when it cannot be
+    made (too slow, or WeasyPrint failed), which is remembered for PDF_FAILURE_MEMORY
+    seconds so that each click does not cost a worker the same failure again."""
+    key = reports.pdf_cache_key(assessment, translation.get_language())
+    cache = caches["default"]
+    pdf = cache.get(key)
+    if pdf is not None:
+        return pdf
+    failed_key = key + ":failed"
+    if cache.get(failed_key):
+        return None
+    try:
+        pdf = _made_pdf(assessment, request)
+    except Exception:
+        logger.exception("The PDF of assessment %s could not be made", assessment.pk)
+        cache.set(failed_key, True, settings.PDF_FAILURE_MEMORY)
+        return None
+    cache.set(key, pdf)
+    return pdf
+
+
+def _made_pdf(assessment, request) -> bytes:
+    report = reports.build_report(assessment, *selectors.report_inputs(assessment))
+    report, cut = reports.notes_for_print(report, settings.PDF_NOTE_LIMIT, settings.PDF_NOTES_TOTAL)
+    context = {"assessment": assessment, "report": report, "inline_charts": True, "print_cut": cut}
+    html = render_to_string("assessments/report_pdf.html", context, request=request)
+    return downloads.pdf_bytes(html, time_limit_seconds=settings.PDF_TIME_LIMIT)
+
+
+def report_warm_queue(assessment: Assessment) -> None:
+    """Queue the warm-up in the transaction that submits or closes the assessment."""
+    async_task(WARM_TASK, assessment.pk, task_name=f"warm-report-{assessment.pk}")
+
+
+def report_warm(assessment_id: int) -> list[str]:
+    """Draw the report's charts and make its page and PDF in every language (a queue
+    worker's task), so that its first reader gets them from the cache. Returns the
+    languages whose PDF could not be made."""
+    assessment = Assessment.objects.select_related("submitted_by", "organisation", "bank").get(
+        pk=assessment_id
+    )
+    failed = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            page = report_page(assessment)
+            for key, spec in page["charts"].values():
+                charts.cached_svg(key, spec)
+            if report_pdf(assessment) is None:
+                failed.append(language)
+    return failed

@@ -1,0 +1,15 @@
+"""What the queue's workers (`manage.py qcluster`) run: the names queued tasks point to."""
+
+from assessments import services
+
+
+def deliver_mail(mail_id: int) -> str:
+    return services.mail_deliver(mail_id)
+
+
+def password_reset_mails(email: str, site_url: str, language: str) -> int:
+    return services.password_reset_mails(email, site_url, language)
+
+
+def warm_report(assessment_id: int) -> list[str]:
+    return services.report_warm(assessment_id)
