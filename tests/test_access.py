@@ -7,10 +7,25 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
-from assessments.models import Action, AgreedAnswer, Answer, Assessment, Question, Response
+from assessments.models import (
+    Action,
+    AgreedAnswer,
+    Answer,
+    Assessment,
+    OutgoingMail,
+    Question,
+    Response,
+)
 from tests.conftest import all_choices, answer_inputs, client_for
 
-OBJECT_IDS = {"organisation_id", "assessment_id", "response_id", "question_id", "action_id"}
+OBJECT_IDS = {
+    "organisation_id",
+    "assessment_id",
+    "response_id",
+    "question_id",
+    "action_id",
+    "mail_id",
+}
 
 
 def patterns_with_ids():
@@ -56,6 +71,7 @@ def test_the_walk_finds_the_app_s_object_urls():
         "action_edit",
         "action_delete",
         "action_restore",
+        "mail_retry",
     } <= names
 
 
@@ -89,6 +105,8 @@ def acme_objects(bank, acme, alice, dave, submitted):
         for title in ("Visitar clientes", "Borrada")
     )
     services.action_delete(action=deleted, user=alice)
+    failed_mail = OutgoingMail.objects.get(assessment=open_round, recipient="rosa@example.org")
+    OutgoingMail.objects.filter(pk=failed_mail.pk).update(status="failed", attempts=5)
     what_if_page = client.get(reverse("what_if", args=[submitted.pk])).content.decode()
     what_if_key = re.search(r"/what-if/chart/([0-9a-f]+)\.svg", what_if_page).group(1)
     progress_key = re.search(r"/progress/chart/([0-9a-f]+)\.svg", progress_page).group(1)
@@ -103,6 +121,8 @@ def acme_objects(bank, acme, alice, dave, submitted):
         "question_id": question.pk,
         "action_id": action.pk,
         "deleted_action_id": deleted.pk,
+        # Rosa's invitation to the round, failed: its lead may send it again.
+        "mail_id": failed_mail.pk,
         "what_if_key": what_if_key,
         "kind": kind,
         "key": key,
@@ -116,6 +136,7 @@ def snapshot():
         list(Response.objects.order_by("pk").values_list("pk", "submitted_at", "reminded_at")),
         list(AgreedAnswer.objects.order_by("pk").values_list("pk", "choice")),
         list(Action.objects.order_by("pk").values_list("pk", "version", "status", "deleted_at")),
+        list(OutgoingMail.objects.order_by("pk").values_list("pk", "status", "attempts")),
     )
 
 
