@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from assessments import services
 from assessments.levels import LEVELS
 from assessments.models import ID_PATTERN, Action, Answer, Organisation
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
-from assessments import services
 from assessments.services import AnswerInput, NewPerson
 from assessments.validators import has_control_characters, single_line
 

@@ -43,6 +43,7 @@ from assessments.selectors.invitations import (
     invitation_for_invitee,
     invitations_sent_by_consultants_of,
 )
+from assessments.selectors.mail import mail_for_sender
 from assessments.selectors.plan import (
     HAS_PREVIOUS_PLAN,
     action_for_manager,
@@ -55,7 +56,6 @@ from assessments.selectors.plan import (
     previous_plan,
     recently_deleted_actions,
 )
-from assessments.selectors.mail import mail_for_sender
 from assessments.selectors.rounds import (
     agreed_answers,
     invitable_member_ids,

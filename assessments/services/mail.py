@@ -101,11 +101,11 @@ def mail_queue(*, kind: str, recipient: str, subject: str, site_url: str, **abou
         next_attempt_at=timezone.now(),
         **about,
     )
-    _hand_to_worker(mail)
+    hand_to_worker(mail)
     return mail
 
 
-def _hand_to_worker(mail: OutgoingMail) -> None:
+def hand_to_worker(mail: OutgoingMail) -> None:
     if mail.next_attempt_at <= timezone.now():
         async_task(DELIVER_TASK, mail.pk, task_name=f"mail-{mail.pk}-{mail.attempts + 1}")
     else:
@@ -174,7 +174,7 @@ def _mail_failed(mail: OutgoingMail, error: Exception) -> str:
     mail.claimed_until = None
     mail.last_error = error_text
     mail.save(update_fields=["status", "next_attempt_at", "claimed_until", "last_error"])
-    _hand_to_worker(mail)
+    hand_to_worker(mail)
     return "retry later"
 
 
@@ -188,7 +188,7 @@ def mail_retry(*, mail: OutgoingMail) -> OutgoingMail:
     mail.attempts = 0
     mail.next_attempt_at = timezone.now()
     mail.save(update_fields=["status", "attempts", "next_attempt_at"])
-    _hand_to_worker(mail)
+    hand_to_worker(mail)
     return mail
 
 

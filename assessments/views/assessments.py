@@ -4,7 +4,6 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import answer_page, comparison, downloads, plan, reports, selectors, services
-from assessments.assessment_scoring import submitted_values
 from assessments.forms import AnswersForm
 from assessments.models import Membership
 

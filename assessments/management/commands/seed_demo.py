@@ -17,13 +17,16 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutgoingMail,
     Question,
     QuestionBank,
     Response,
     refresh_current_results,
 )
+from assessments.services.mail import hand_to_worker
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
+DEMO_SITE = "http://127.0.0.1:8000/"
 
 # username, first name, last name, staff?
 USERS = [
@@ -278,6 +281,7 @@ class Command(BaseCommand):
             for name, (lead, anonymous, closed_days_ago, people) in ROUNDS.items():
                 self._round(name, users, lead, anonymous, closed_days_ago, people)
             self._pending_round_invitee(users["luis"])
+            self._mails(users)
             self._plans(users)
             # The results were backdated after their submission: their organisations'
             # copies of the current result follow.
@@ -431,6 +435,80 @@ class Command(BaseCommand):
                 "sent_at": timezone.now() - timedelta(days=1),
             },
         )
+
+    def _mails(self, users):
+        """What the pages show of the mail the demo's people sent: on carmen's invitations
+        page, jordi's invitation sent long ago and pilar's, failed after every try (she can
+        be sent it again); on luis's open round, nuria's invitation sent and Rosa Méndez's
+        waiting for its next try, which the worker of `./dev.sh serve` then makes (the
+        console prints it); on marta's open round at El Olivo, both sent."""
+        if OutgoingMail.objects.exists():
+            return
+        now = timezone.now()
+        sent_long_ago = now - timedelta(days=420)
+        invitations = {i.email: i for i in Invitation.objects.select_related("organisation")}
+        jordi, pilar = (
+            invitations[users["jordi"].email],
+            invitations["pilar@demo.orientacion.test"],
+        )
+        client_mail = {"kind": OutgoingMail.Kind.CLIENT_INVITATION, "site_url": DEMO_SITE}
+        for invitation, fields in (
+            (jordi, {"status": "sent", "attempts": 1, "sent_at": sent_long_ago}),
+            (
+                pilar,
+                {
+                    "status": "failed",
+                    "attempts": 5,
+                    "last_error": "SMTPRecipientsRefused: {'pilar@demo.orientacion.test': "
+                    "(550, b'5.1.1 Mailbox unavailable')}",
+                },
+            ),
+        ):
+            OutgoingMail.objects.create(
+                **client_mail,
+                **fields,
+                recipient=invitation.email,
+                subject=f"Tu acceso a {invitation.organisation.name} en Orientación",
+                language="es",
+                organisation=invitation.organisation,
+                invitation=invitation,
+                user=invitation.user,
+            )
+        for assessment in Assessment.objects.filter(
+            is_round=True, status=Assessment.Status.DRAFT
+        ).select_related("organisation"):
+            subject = (
+                f"Tus respuestas para la autoevaluación de orientación al cliente de "
+                f"{assessment.organisation.name}"
+            )
+            for response in assessment.responses.select_related("respondent"):
+                person = response.respondent
+                if person.pk == assessment.started_by_id:
+                    continue
+                address = response.invited_email or person.email
+                waiting = address == "rosa.mendez@demo.orientacion.test"
+                mail = OutgoingMail.objects.create(
+                    kind=OutgoingMail.Kind.ROUND_INVITATION,
+                    site_url=DEMO_SITE,
+                    recipient=address,
+                    subject=subject,
+                    language="es",
+                    organisation=assessment.organisation,
+                    assessment=assessment,
+                    user=person,
+                    invitation=Invitation.objects.filter(
+                        organisation=assessment.organisation, user=person, accepted_at=None
+                    ).first(),
+                    status="queued" if waiting else "sent",
+                    attempts=1,
+                    sent_at=None if waiting else assessment.created_at,
+                    next_attempt_at=now + timedelta(minutes=4) if waiting else None,
+                    last_error="ConnectionRefusedError: [Errno 111] Connection refused"
+                    if waiting
+                    else "",
+                )
+                if waiting:
+                    hand_to_worker(mail)
 
     def _sample_clients(self, consultant):
         """Each sample client answers as its number dictates: the higher the number, the
