@@ -364,6 +364,13 @@ MAILS_PER_ORGANISATION_PER_DAY = env_int("MAILS_PER_ORGANISATION_PER_DAY", 400)
 # with growing delays (assessments.services.mail.RETRY_DELAYS).
 QUEUE_TIMEOUT_SECONDS = env_int("QUEUE_TIMEOUT_SECONDS", 60)
 QUEUE_RETRY_SECONDS = env_int("QUEUE_RETRY_SECONDS", 90)
+if QUEUE_RETRY_SECONDS <= QUEUE_TIMEOUT_SECONDS + 10:
+    # A worker holds a mail it sends for QUEUE_TIMEOUT_SECONDS + 10: a task handed out
+    # again before that would find the mail still held.
+    raise ImproperlyConfigured(
+        "QUEUE_RETRY_SECONDS must be more than QUEUE_TIMEOUT_SECONDS + 10 "
+        f"(now {QUEUE_RETRY_SECONDS} and {QUEUE_TIMEOUT_SECONDS})."
+    )
 Q_CLUSTER = {
     "name": "orientacion",
     "orm": "default",
@@ -385,4 +392,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # WeasyPrint warns about its font subsetting library on every PDF the worker makes.
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }

@@ -315,6 +315,58 @@ def pdf_figures(client, report, round_of_ten):
         row(f"PDF size, {label}", len(body) // 1024, f"KB, {pages} pages")
 
 
+def warm_up_figures(manager, bank):
+    """The first view of a report right after its submission, and its first PDF download:
+    made by the reader's request, or taken from the cache after the queue's warm-up task
+    (run here as a worker runs it). The report page's own HTML is kept per process
+    without Redis: the warm-up's copy then stays in the worker, and the reader's first
+    view renders it (charts and PDF come from the shared cache either way)."""
+    from django_q.models import OrmQ
+
+    from assessments import tasks
+
+    client = Client()
+    client.force_login(manager)
+    runs = max(5, RUNS // 6)
+    figures = {key: [] for key in ("page", "page_warm", "pdf", "pdf_warm")}
+    organisation = Organisation.objects.create(
+        name="Recién Enviada S.L.", sector="Servicios", size_band="small", country="España"
+    )
+    Membership.objects.create(user=manager, organisation=organisation, role="manager")
+    for _ in range(runs):
+        for warmed in (False, True):
+            report = submitted_on(bank, organisation, manager)
+            # Its charts are those of the submission before (the same answers): drawn anew.
+            cache.clear()
+            caches["pages"].clear()
+            if warmed:
+                for row_of_queue in OrmQ.objects.all():
+                    tasks.warm_report(report.pk)
+                    row_of_queue.delete()
+                caches["pages"].clear()
+            OrmQ.objects.all().delete()
+            report_url = reverse("assessment_report", args=[report.pk])
+
+            def first_view(url=report_url):
+                get_ok(client, url)
+                for chart in chart_urls(client, url):
+                    get_ok(client, chart)
+
+            suffix = "_warm" if warmed else ""
+            figures["page" + suffix].append(timed(first_view))
+            pdf_url = reverse("assessment_pdf", args=[report.pk])
+            figures["pdf" + suffix].append(timed(lambda url=pdf_url: get_ok(client, url)))
+    print(f"\nRight after a submission, median of {runs} submissions each:")
+    row("first report view + its 3 charts, no warm-up", statistics.median(figures["page"]), "ms")
+    row(
+        "the same after the warm-up task",
+        statistics.median(figures["page_warm"]),
+        "ms (page HTML per process: rendered anew)",
+    )
+    row("first PDF download, no warm-up", statistics.median(figures["pdf"]), "ms")
+    row("first PDF download after the warm-up task", statistics.median(figures["pdf_warm"]), "ms")
+
+
 def bulk_portfolio(consultant, organisations: int, per_organisation: int, prefix: str = ""):
     """`organisations` × `per_organisation` submitted assessments, scored by scoring.py and
     written in bulk (the services would take minutes for 2,000 assessments)."""
@@ -581,6 +633,7 @@ def main():
     reset_database()
     manager, report, big, draft, round_of_ten = make_data()
     client, report_url, answer_url = in_process(manager, report, big, draft, round_of_ten)
+    warm_up_figures(manager, report.bank)
     over_http(client, report_url, answer_url, reverse("assessment_report", args=[round_of_ten.pk]))
     portfolio_figures()
     book_figures()

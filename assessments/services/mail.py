@@ -136,7 +136,11 @@ def mail_deliver(mail_id: int) -> str:
         )
     )
     if not claimed:
-        return "not due"  # sent, failed, not due yet, or another worker is sending it
+        if OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.SENDING).exists():
+            # Another worker holds it, perhaps a dead one whose claim has not lapsed yet:
+            # failing this task makes the queue hand it out again later, to check.
+            raise MailBeingSent(mail_id)
+        return "not due"  # sent, failed, or not due yet (a later task will send it)
     mail = OutgoingMail.objects.get(pk=mail_id)
     # The text, with any fresh one-time link, is written in its own transaction: a link
     # made for a try that then fails simply replaces the one before.
@@ -190,6 +194,10 @@ def mail_retry(*, mail: OutgoingMail) -> OutgoingMail:
     mail.save(update_fields=["status", "attempts", "next_attempt_at"])
     hand_to_worker(mail)
     return mail
+
+
+class MailBeingSent(Exception):
+    """The mail is claimed by another worker."""
 
 
 def mail_lease() -> timedelta:
