@@ -1,7 +1,7 @@
 """Reads for answering and reading an assessment: the one way into an organisation or an
 assessment for a user, the answers saved, and what a report is built from."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import (
@@ -53,24 +53,28 @@ def assessment_for_user(
     A respondent reaches only the rounds they are invited to. `related` names further
     relations the page shows (fetched in the same query); `viewer_role`, `viewer_invited`
     and `viewer_submitted_at` say how the user takes part."""
-    membership = Membership.objects.filter(user=user, organisation=OuterRef("organisation_id"))
-    if roles:
-        membership = membership.filter(role__in=roles)
+    # The membership is a join (one per user and organisation: a unique constraint), the
+    # response two small subqueries: every page of an assessment runs this query, and
+    # subqueries in its WHERE clause cost more to compile than the rest of a cached report.
     invited = Response.objects.filter(assessment=OuterRef("pk"), respondent=user)
+    memberships = {"organisation__memberships__user": user}
+    if roles:
+        memberships["organisation__memberships__role__in"] = roles
     assessment = (
         Assessment.objects.select_related("organisation", "bank", *related)
+        .filter(pk=assessment_id, **memberships)
         .annotate(
-            # One membership per user and organisation (a unique constraint).
-            viewer_role=Subquery(membership.values("role")[:1]),
-            viewer_invited=Exists(invited),
+            viewer_role=F("organisation__memberships__role"),
+            viewer_response=Subquery(invited.values("pk")[:1]),
             viewer_submitted_at=Subquery(invited.values("submitted_at")[:1]),
             **(annotations or {}),
         )
-        .filter(pk=assessment_id)
-        .exclude(viewer_role=None)
-        .exclude(Q(viewer_role=Membership.Role.RESPONDENT) & Q(viewer_invited=False))
         .first()
     )
+    if assessment is not None:
+        assessment.viewer_invited = assessment.viewer_response is not None
+        if assessment.viewer_role == Membership.Role.RESPONDENT and not assessment.viewer_invited:
+            assessment = None
     if assessment is None:
         raise Http404
     return assessment

@@ -19,7 +19,8 @@ WARM_TASK = "assessments.tasks.warm_report"
 
 
 def report_page(assessment, request=None) -> dict:
-    """The report's HTML and its charts' keys and specs, in the active language. A
+    """The report's HTML (and its what-if fold) and its charts' keys and specs, in the
+    active language. A
     submitted report never changes, so it is kept (keyed by everything it shows). Its
     templates read nothing of the request, so a worker's copy is the page's own."""
     key = reports.page_cache_key(assessment, translation.get_language())
@@ -28,7 +29,7 @@ def report_page(assessment, request=None) -> dict:
         inputs = selectors.report_inputs(assessment)
         report = reports.build_report(assessment, *inputs)
         areas, responses, agreed = inputs
-        selectors.remember_values(
+        values, _said_no = selectors.remember_values(
             assessment,
             submitted_values(
                 assessment, areas, responses, {qid: a.choice for qid, a in agreed.items()}
@@ -39,6 +40,18 @@ def report_page(assessment, request=None) -> dict:
             part: render_to_string(f"assessments/_report_{part}.html", context, request=request)
             for part in ("head", "rest")
         }
+        # The what-if's fold for the organisation's team: the questions not answered "sí",
+        # each with its value.
+        open_questions = [
+            (question, values[question.number])
+            for area in areas
+            for question in area.questions.all()
+            if values.get(question.number, 1) < 1
+        ]
+        page["what_if_fold"] = render_to_string(
+            "assessments/_what_if_fold.html",
+            {"assessment": assessment, "open_questions": open_questions},
+        )
         page["charts"] = {c.kind: (c.key, c.spec) for c in report.charts}
         caches["pages"].set(key, page)
     return page

@@ -194,7 +194,7 @@ def assessment_report(request, assessment_id: int):
         # plan, and how the previous plan's actions fared in this assessment.
         "team": team,
         "verdicts": _previous_plan_verdicts(assessment) if team else [],
-        "open_questions": _open_questions(assessment) if team else [],
+        "what_if_fold": mark_safe(page["what_if_fold"]) if team else "",  # noqa: S308
         "standing": _standing(request.user, assessment),
     }
     return render(request, "assessments/report.html", context)
@@ -233,17 +233,6 @@ def _standing(user, assessment):
             if area.code in by_area.get(organisation_id, {})
         ],
     }
-
-
-def _open_questions(assessment):
-    """The questions not answered "sí", each with its value: what the what-if can mark."""
-    areas, values, _said_no = selectors.scored_values(assessment)
-    return [
-        (question, values[question.number])
-        for area in areas
-        for question in area.questions.all()
-        if values.get(question.number, 1) < 1
-    ]
 
 
 def _previous_plan_verdicts(assessment):
