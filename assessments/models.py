@@ -454,6 +454,12 @@ class Assessment(models.Model):
         return self.status == self.Status.SUBMITTED
 
     @property
+    def is_current_result(self) -> bool:
+        """Its organisation's latest submitted assessment: the copy that
+        refresh_current_results keeps on the organisation, loaded with it."""
+        return self.is_submitted and self.organisation.current_result_id == self.pk
+
+    @property
     def is_several(self) -> bool:
         """Its result combines more than one person's answers."""
         return (self.respondent_count or 0) > 1

@@ -1,7 +1,7 @@
 """Reads for answering and reading an assessment: the one way into an organisation or an
 assessment for a user, the answers saved, and what a report is built from."""
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import (
@@ -141,17 +141,9 @@ def remember_values(assessment: Assessment, values):
     return values
 
 
-# For a report: whether it is its organisation's current result (no later submitted one),
-# and whether a consultant shares the sector percentile with its managers.
+# For a report: whether a consultant shares the sector percentile with its managers.
+# (Whether it is its organisation's current result is read off the organisation.)
 STANDING_ANNOTATIONS = {
-    "is_current_result": ~Exists(
-        Assessment.objects.filter(
-            organisation=OuterRef("organisation"), status=Assessment.Status.SUBMITTED
-        ).filter(
-            Q(submitted_at__gt=OuterRef("submitted_at"))
-            | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk"))
-        )
-    ),
     "sector_percentile_shared": Exists(
         Membership.objects.filter(
             organisation=OuterRef("organisation"),

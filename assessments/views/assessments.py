@@ -239,6 +239,8 @@ def _previous_plan_verdicts(assessment):
     if not assessment.has_previous_plan:
         return []
     actions = selectors.previous_plan(assessment)
+    if not actions:  # an older assessment has a plan; the one just before has none
+        return []
     _areas, before, _said_no = selectors.scored_values(actions[0].assessment)
     _areas, after, _said_no = selectors.scored_values(assessment)
     return plan.judge(actions, before, after)
