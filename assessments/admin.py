@@ -17,6 +17,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from django_q import admin as django_q_admin
+from django_q.models import Failure, OrmQ, Schedule, Success
 
 from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
@@ -449,7 +451,7 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["recipient", "organisation__name"]
     list_select_related = ["organisation"]
-    date_hierarchy = "created_at"
+    sortable_by = ["created_at", "status", "attempts", "sent_at"]
     exclude = ["claimed_until"]
     actions = ["send_again"]
 
@@ -505,7 +507,31 @@ class SignInAdmin(ReadOnlyTrail, axes_admin.AccessLogAdmin):
     pass
 
 
+class QueueRecordAdmin:
+    """The task queue's records are the workers' business: an admin reads them (and can
+    resubmit a failed task), never adds a schedule (it names any function to run) or
+    edits or deletes a queued one (its mail would wait for ever)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 for model, model_admin in (
+    *(
+        (model, type(admin_class.__name__, (QueueRecordAdmin, admin_class), {}))
+        for model, admin_class in (
+            (Schedule, django_q_admin.ScheduleAdmin),
+            (OrmQ, django_q_admin.QueueAdmin),
+            (Success, django_q_admin.TaskAdmin),
+            (Failure, django_q_admin.FailAdmin),
+        )
+    ),
     (AccessFailureLog, FailedSignInAdmin),
     (AccessLog, SignInAdmin),
     (AccessAttempt, LockoutAdmin),

@@ -35,8 +35,10 @@ QUERY_CEILINGS = {
     # 7 (test_views_report); a report after a plan, first view: + its actions and the
     # previous assessment's answers and agreed answers (test_plan), and on a worker's first
     # use of that assessment's bank version, its areas and questions; for its consultant,
-    # + every current score and area score of their book (test_percentile_pages)
-    "assessment_report": 14,
+    # + every current score and area score of their book (test_percentile_pages); 16 when
+    # this worker has read neither the bank version's structure nor the previous
+    # assessment's values yet (the crawl's order decides which page pays for that)
+    "assessment_report": 16,
     "assessment_chart": 7,  # test_views_report
     "assessment_pdf": 7,  # test_pdf_report
     "portfolio": 7,  # test_views_portfolio

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_q.models import OrmQ
 
 from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
@@ -24,6 +25,7 @@ from assessments.models import (
     refresh_current_results,
 )
 from assessments.services.mail import hand_to_worker
+from assessments.services.report_files import WARM_TASK
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
 DEMO_SITE = "http://127.0.0.1:8000/"
@@ -293,6 +295,10 @@ class Command(BaseCommand):
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
+            # Each submission above queued its report's warm-up: for a backdated history
+            # of some eighty reports that would hold the worker for minutes after every
+            # start. Their reports are made on first view instead.
+            OrmQ.objects.filter(pk__in=self._warm_up_tasks()).delete()
         self.stdout.write(self.style.SUCCESS("Demo ready at http://127.0.0.1:8000"))
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         self.stdout.write(
@@ -435,6 +441,10 @@ class Command(BaseCommand):
                 "sent_at": timezone.now() - timedelta(days=1),
             },
         )
+
+    @staticmethod
+    def _warm_up_tasks():
+        return [row.pk for row in OrmQ.objects.all() if row.func() == WARM_TASK]
 
     def _mails(self, users):
         """What the pages show of the mail the demo's people sent: on carmen's invitations
