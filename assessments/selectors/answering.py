@@ -47,36 +47,58 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
 
 
 def assessment_for_user(
-    user, assessment_id: int, roles=None, related=(), annotations=None
+    user, assessment_id: int, roles=None, related=(), annotations=None, own_response=True
 ) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
     A respondent reaches only the rounds they are invited to. `related` names further
     relations the page shows (fetched in the same query); `viewer_role`, `viewer_invited`
-    and `viewer_submitted_at` say how the user takes part."""
-    # The membership is a join (one per user and organisation: a unique constraint), the
-    # response two small subqueries: every page of an assessment runs this query, and
-    # subqueries in its WHERE clause cost more to compile than the rest of a cached report.
-    invited = Response.objects.filter(assessment=OuterRef("pk"), respondent=user)
+    and `viewer_submitted_at` say how the user takes part. A page that never shows the
+    viewer's own response once submitted (a report, its charts and files) passes
+    `own_response=False`: the response is then read only for a respondent (whose access
+    depends on it) or a draft, and is otherwise None."""
+    # The membership is a join (one per user and organisation: a unique constraint):
+    # every page of an assessment runs this query, and subqueries cost more to compile
+    # and plan than the rest of a cached report.
     memberships = {"organisation__memberships__user": user}
     if roles:
         memberships["organisation__memberships__role__in"] = roles
+    invited = Response.objects.filter(assessment=OuterRef("pk"), respondent=user)
+    response_columns = (
+        {
+            "viewer_response": Subquery(invited.values("pk")[:1]),
+            "viewer_submitted_at": Subquery(invited.values("submitted_at")[:1]),
+        }
+        if own_response
+        else {}
+    )
     assessment = (
         Assessment.objects.select_related("organisation", "bank", *related)
         .filter(pk=assessment_id, **memberships)
         .annotate(
             viewer_role=F("organisation__memberships__role"),
-            viewer_response=Subquery(invited.values("pk")[:1]),
-            viewer_submitted_at=Subquery(invited.values("submitted_at")[:1]),
+            **response_columns,
             **(annotations or {}),
         )
         .first()
     )
-    if assessment is not None:
-        assessment.viewer_invited = assessment.viewer_response is not None
-        if assessment.viewer_role == Membership.Role.RESPONDENT and not assessment.viewer_invited:
-            assessment = None
     if assessment is None:
         raise Http404
+    respondent = assessment.viewer_role == Membership.Role.RESPONDENT
+    needed = respondent or not assessment.is_submitted
+    if not own_response:
+        response = None
+        if needed:
+            response = (
+                Response.objects.filter(assessment=assessment, respondent=user)
+                .values_list("pk", "submitted_at")
+                .first()
+            )
+        assessment.viewer_response, assessment.viewer_submitted_at = response or (None, None)
+    assessment.viewer_invited = assessment.viewer_response is not None
+    if respondent and not assessment.viewer_invited:
+        raise Http404
+    if not own_response and not needed:
+        assessment.viewer_invited = None  # not read: this page does not show it
     return assessment
 
 

@@ -180,6 +180,7 @@ def assessment_report(request, assessment_id: int):
         assessment_id,
         related=["submitted_by"],
         annotations={**selectors.HAS_PREVIOUS_PLAN, **selectors.STANDING_ANNOTATIONS},
+        own_response=False,
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
