@@ -17,6 +17,7 @@ from assessments.models import (
     Question,
     QuestionBank,
 )
+from tests.conftest import work_the_queue
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -357,6 +358,8 @@ def test_a_round_of_three_people_ends_in_a_report_that_starts_with_their_disagre
     assessment = Assessment.objects.get(organisation=hotel, is_round=True, status="draft")
 
     # Marco is new: his e-mail carries the link to choose a password, and no page shows it.
+    # The invitations were queued with the round; the queue's worker sends them.
+    work_the_queue()
     marco_mail = next(m for m in mailoutbox if m.to == ["marco@example.org"])
     link = re.search(r"http://[^/\s]+(/accounts/reset/\S+)", marco_mail.body).group(1)
     marco = visit()
