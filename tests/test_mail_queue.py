@@ -25,6 +25,7 @@ from assessments.services.mail import MailBeingSent
 from tests.conftest import all_choices, answer_inputs, client_for, work_the_queue
 from tests.test_invitations import client_form
 from tests.test_round_consent_and_privacy import closed_port
+from tests.test_rounds import start_round
 
 
 class Inbox:
@@ -204,14 +205,7 @@ def test_an_invitation_accepted_before_its_mail_left_is_not_sent(client, bank, c
 def test_a_round_s_page_shows_each_invitation_s_state(client, bank, acme, alice, dave, smtp):
     dave.email = "dave@example.org"
     dave.save()
-    assessment = services.round_start(
-        organisation=acme,
-        lead=alice,
-        members=[dave],
-        new_people=[services.NewPerson("Rosa", "Prieto", "rosa@example.org")],
-        anonymous=False,
-        site_url="http://testserver/",
-    )
+    assessment = start_round(acme, alice, dave)
     lead = client_for(client, alice)
     page = lead.get(reverse("round_manage", args=[assessment.pk])).content.decode()
     assert page.count('data-mail-state="queued"') == 2
