@@ -55,7 +55,7 @@ def assessment_for_user(
     and `viewer_submitted_at` say how the user takes part. A page that never shows the
     viewer's own response once submitted (a report, its charts and files) passes
     `own_response=False`: the response is then read only for a respondent (whose access
-    depends on it) or a draft, and is otherwise None."""
+    depends on it) or a draft, and is otherwise left unread (None, not invited)."""
     # The membership is a join (one per user and organisation: a unique constraint):
     # every page of an assessment runs this query, and subqueries cost more to compile
     # and plan than the rest of a cached report.
@@ -84,21 +84,20 @@ def assessment_for_user(
     if assessment is None:
         raise Http404
     respondent = assessment.viewer_role == Membership.Role.RESPONDENT
-    needed = respondent or not assessment.is_submitted
     if not own_response:
-        response = None
-        if needed:
-            response = (
-                Response.objects.filter(assessment=assessment, respondent=user)
-                .values_list("pk", "submitted_at")
-                .first()
-            )
+        # Read only where it decides access (a respondent) or a draft's page shows it.
+        read = respondent or not assessment.is_submitted
+        response = (
+            Response.objects.filter(assessment=assessment, respondent=user)
+            .values_list("pk", "submitted_at")
+            .first()
+            if read
+            else None
+        )
         assessment.viewer_response, assessment.viewer_submitted_at = response or (None, None)
     assessment.viewer_invited = assessment.viewer_response is not None
     if respondent and not assessment.viewer_invited:
         raise Http404
-    if not own_response and not needed:
-        assessment.viewer_invited = None  # not read: this page does not show it
     return assessment
 
 

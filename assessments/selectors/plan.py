@@ -94,10 +94,10 @@ def previous_submitted(assessment_ref, organisation_ref, submitted_at_ref) -> Qu
     )
 
 
-# For `assessment_for_user(annotations=...)`: whether the organisation's assessment before
-# this one has a plan, so a report without one spends no query on it.
-# Whether an earlier assessment of the organisation has a live plan: cheap to ask on every
-# report view, and true whenever the one just before has one (previous_plan then tells).
+# For `assessment_for_user(annotations=...)`: whether an earlier assessment of the
+# organisation has a live plan, so a report without one spends no query on it. One plain
+# EXISTS, cheap on every report view; true whenever the one just before has a plan
+# (previous_plan then tells).
 HAS_PREVIOUS_PLAN = {
     "has_previous_plan": Exists(
         Action.objects.live().filter(

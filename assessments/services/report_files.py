@@ -20,9 +20,9 @@ WARM_TASK = "assessments.tasks.warm_report"
 
 def report_page(assessment, request=None) -> dict:
     """The report's HTML (and its what-if fold) and its charts' keys and specs, in the
-    active language. A
-    submitted report never changes, so it is kept (keyed by everything it shows). Its
-    templates read nothing of the request, so a worker's copy is the page's own."""
+    active language. A submitted report never changes, so it is kept (keyed by everything
+    it shows). Its templates read nothing of the request, so a worker's copy is the page's
+    own."""
     key = reports.page_cache_key(assessment, translation.get_language())
     page = caches["pages"].get(key)
     if page is None:
