@@ -4,6 +4,7 @@
 - dave is a second manager of Acme.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,16 @@ from assessments.models import Membership, Organisation, Question, QuestionBank
 
 PASSWORD = "correct-horse-battery"
 BROWSER_TESTS = Path(__file__).parent / "e2e"
+ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"  # what browser tests leave to look at
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+def pytest_sessionstart(session):
+    """Leave only this run's screenshots, cleared once: by the one process, or by pytest-xdist's
+    controller before its workers start, never by a worker while another writes."""
+    if hasattr(session.config, "workerinput") or "not e2e" in session.config.option.markexpr:
+        return
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items):

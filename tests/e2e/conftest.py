@@ -3,7 +3,6 @@ server on 127.0.0.1 (pytest-django's live_server), with the demo data loaded."""
 
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
+from tests.conftest import SCREENSHOTS
+
 PROJECT = Path(__file__).resolve().parents[2]
-ARTIFACTS = PROJECT / "test-artifacts"
-SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE = PROJECT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "orientacion-demo"
@@ -21,7 +20,6 @@ PASSWORD = "orientacion-demo"
 
 @pytest.fixture(scope="session")
 def browser():
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pages
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -17,8 +17,7 @@ from assessments.models import (
     Question,
     QuestionBank,
 )
-from tests.conftest import work_the_queue
-from tests.e2e.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, work_the_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

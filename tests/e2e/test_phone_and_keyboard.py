@@ -22,7 +22,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import AXE, SCREENSHOTS, Visit
+from tests.conftest import SCREENSHOTS
+from tests.e2e.conftest import AXE, Visit
 from tests.test_crawl import ROLES, Crawler, PageParser, _route
 from tests.test_crawl import Visit as CrawlVisit
 
