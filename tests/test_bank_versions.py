@@ -165,3 +165,17 @@ def test_a_bank_travels_between_installations_by_natural_keys(bank, tmp_path):
     assert Question.objects.get(area__bank=imported, number=1).text_es == "¿Exportada?"
     assert Question.objects.filter(area__bank=imported).count() == 20
     assert Question.objects.filter(area__bank=bank).count() == 20  # version 1 untouched
+
+
+def test_a_worker_keeps_a_published_bank_row_and_rereads_a_draft(bank, django_assert_num_queries):
+    from assessments.selectors import published_banks
+
+    draft = services.bank_new_version(bank=bank)
+    with django_assert_num_queries(1):
+        assert published_banks.bank(bank.pk).version == 1
+        assert published_banks.bank(bank.pk).version == 1
+    # A draft still changes (its title, its thresholds): read afresh every time.
+    QuestionBank.objects.filter(pk=draft.pk).update(title_en="Edited draft")
+    with django_assert_num_queries(2):
+        assert published_banks.bank(draft.pk).title_en == "Edited draft"
+        published_banks.bank(draft.pk)

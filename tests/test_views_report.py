@@ -146,9 +146,10 @@ def test_report_query_count_is_fixed(client, submitted, alice, django_assert_num
     radar = chart_urls(client.get(report_url(submitted)).content.decode())["radar"]
     client.get(radar)
     caches["pages"].clear()
-    # session, user, assessment (+organisation, bank, submitter), areas, questions, the
-    # submitted responses' answers, agreed answers (a round's; none here, but the same
-    # queries whoever answered, so a round of ten costs what one person's report does)
+    # session, user, assessment (+organisation, submitter; its published question bank is
+    # in the worker's memory since the first view), areas, questions, the submitted
+    # responses' answers, agreed answers (a round's; none here, but the same queries whoever
+    # answered, so a round of ten costs what one person's report does)
     with django_assert_num_queries(7):
         client.get(report_url(submitted))
     # A submitted report does not change: later views only check access.

@@ -12,7 +12,7 @@ from assessments.models import (
     Membership,
     Response,
 )
-from assessments.selectors.bank import bank_structure, questions_by_area
+from assessments.selectors.bank import bank_structure, published_banks, questions_by_area
 from assessments.selectors.rounds import agreed_answers, submitted_answers
 
 
@@ -47,7 +47,13 @@ def membership_for_user(user, organisation_id: int, roles=None) -> Membership:
 
 
 def assessment_for_user(
-    user, assessment_id: int, roles=None, related=(), annotations=None, own_response=True
+    user,
+    assessment_id: int,
+    roles=None,
+    related=(),
+    annotations=None,
+    own_response=True,
+    bank=True,
 ) -> Assessment:
     """An assessment of one of the user's organisations, or 404: the one way into one.
     A respondent reaches only the rounds they are invited to. `related` names further
@@ -55,7 +61,9 @@ def assessment_for_user(
     and `viewer_submitted_at` say how the user takes part. A page that never shows the
     viewer's own response once submitted (a report, its charts and files) passes
     `own_response=False`: the response is then read only for a respondent (whose access
-    depends on it) or a draft, and is otherwise left unread (None, not invited)."""
+    depends on it) or a draft, and is otherwise left unread (None, not invited). The
+    busiest page (a cached report) passes `bank=False`: its published question bank then
+    comes from the worker's memory instead of a join in this query."""
     # The membership is a join (one per user and organisation: a unique constraint):
     # every page of an assessment runs this query, and subqueries cost more to compile
     # and plan than the rest of a cached report.
@@ -71,18 +79,23 @@ def assessment_for_user(
         if own_response
         else {}
     )
-    assessment = (
-        Assessment.objects.select_related("organisation", "bank", *related)
+    joined = ["organisation", *(["bank"] if bank else []), *related]
+    # At most one row (one membership per user and organisation): no ORDER BY, which
+    # first() would add.
+    found = (
+        Assessment.objects.select_related(*joined)
         .filter(pk=assessment_id, **memberships)
         .annotate(
             viewer_role=F("organisation__memberships__role"),
             **response_columns,
             **(annotations or {}),
-        )
-        .first()
+        )[:1]
     )
-    if assessment is None:
+    if not found:
         raise Http404
+    assessment = found[0]
+    if not bank:
+        assessment.bank = published_banks.bank(assessment.bank_id)
     respondent = assessment.viewer_role == Membership.Role.RESPONDENT
     if not own_response:
         # Read only where it decides access (a respondent) or a draft's page shows it.

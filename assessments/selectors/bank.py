@@ -60,6 +60,19 @@ class PublishedBankMemo:
                 self._values.clear()
             return self._values.setdefault(key, build())
 
+    def bank(self, bank_id: int) -> QuestionBank:
+        """The bank row itself, read once per worker once it is published."""
+        key = (bank_id, "bank")
+        try:
+            return self._values[key]
+        except KeyError:
+            bank = QuestionBank.objects.get(pk=bank_id)
+            if bank.status != QuestionBank.Status.PUBLISHED:
+                return bank
+            if len(self._values) >= self.MAX_ENTRIES:
+                self._values.clear()
+            return self._values.setdefault(key, bank)
+
     def clear(self):
         self._values.clear()
 

@@ -181,6 +181,7 @@ def assessment_report(request, assessment_id: int):
         related=["submitted_by"],
         annotations={**selectors.HAS_PREVIOUS_PLAN, **selectors.STANDING_ANNOTATIONS},
         own_response=False,
+        bank=False,
     )
     if not assessment.is_submitted:
         return render(request, "assessments/report_draft.html", {"assessment": assessment})
