@@ -47,6 +47,13 @@ class AssessmentsConfig(AppConfig):
             sender=get_user_model(),
             dispatch_uid="assessments_invitations",
         )
+        from orientacion.auth import remember_sign_in
+
+        user_logged_in.connect(remember_sign_in, dispatch_uid="orientacion_signed_in_at")
+        post_save.connect(
+            role_changed, sender=self.get_model("Membership"), dispatch_uid="role-changed"
+        )
+        post_save.connect(staff_changed, sender=get_user_model(), dispatch_uid="staff-changed")
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
 
         # Every app's admin is registered by now (the admin's own ready() runs first).
@@ -59,6 +66,21 @@ def book_changed(sender, **kwargs):
     from assessments.selectors import book_changed
 
     book_changed()
+
+
+def role_changed(sender, instance, **kwargs):
+    from orientacion.auth import forget_second_factor_check
+
+    forget_second_factor_check(instance.user_id)
+
+
+def staff_changed(sender, instance, created, update_fields=None, **kwargs):
+    # Signing in saves last_login alone: no role changes there.
+    if created or (update_fields is not None and "is_staff" not in update_fields):
+        return
+    from orientacion.auth import forget_second_factor_check
+
+    forget_second_factor_check(instance.pk)
 
 
 def accept_new_account_invitations(sender, user, **kwargs):

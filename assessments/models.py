@@ -785,6 +785,8 @@ class OutgoingMail(models.Model):
         ROUND_INVITATION = "round_invitation", _("round invitation")
         ROUND_REMINDER = "round_reminder", _("round reminder")
         PASSWORD_RESET = "password_reset", _("password reset")
+        # What happened to the account's security: a password or second factor changed.
+        ACCOUNT_NOTICE = "account_notice", _("account notice")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -821,6 +823,8 @@ class OutgoingMail(models.Model):
         blank=True,
         related_name="+",
     )
+    # For an account notice: which event it tells of (see services/accounts.py).
+    notice = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

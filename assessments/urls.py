@@ -18,6 +18,8 @@ XLSX = {"fmt": "xlsx"}
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("account/", views.account_security, name="account_security"),
+    path("account/sessions/sign-out/", views.sessions_sign_out, name="sessions_sign_out"),
     path(
         "organisations/<id:organisation_id>/assessments/new/",
         views.assessment_start,

@@ -1,4 +1,20 @@
+"""Signing in: django-axes' lockout in front of django-allauth's sign-in and second factor."""
+
+import time
+
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.forms import ActivateTOTPForm
+from allauth.mfa.totp.internal.auth import TOTP
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -10,3 +26,139 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+def typed_username(request, credentials) -> str | None:
+    """What a lockout counts failures against: the username or e-mail address typed on the
+    sign-in page (allauth passes it on as one or the other), or the username of the
+    account whose second-factor code was wrong."""
+    for key in ("username", "email"):
+        if credentials and credentials.get(key):
+            return credentials[key]
+    return request.POST.get("login") or None
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """django-allauth, this installation's way: no sign-up page yet (accounts come from
+    invitations and the admin), and every mail through the task queue."""
+
+    def is_open_for_signup(self, request):
+        return False
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        from assessments import services
+
+        services.account_notice_queue(
+            user=user, notice=template_prefix, site_url=self.request.build_absolute_uri("/")
+        )
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        from allauth.core import context
+
+        return not signed_in_recently(context.request)
+
+    def get_reauthentication_methods(self, user):
+        """Whoever has a second factor confirms a sensitive change with it, not with the
+        password alone."""
+        methods = super().get_reauthentication_methods(user)
+        second_factor = [m for m in methods if m["id"].startswith("mfa_")]
+        return second_factor or methods
+
+    def reauthenticate(self, user, password):
+        from allauth.mfa.utils import is_mfa_enabled
+
+        return not is_mfa_enabled(user) and super().reauthenticate(user, password)
+
+    def send_mail(self, template_prefix, email, context):
+        # Only mails with a one-time link would come here (e-mail confirmation, sign-in
+        # codes), and no page that sends one is open: refuse rather than send from the
+        # request, past the queue.
+        raise NotImplementedError(f"{template_prefix} is not sent through the mail queue")
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator):
+        """Whoever must use a second factor cannot turn theirs off (an admin can reset it)."""
+        return not second_factor_required_of(authenticator.user)
+
+
+def second_factor_required_of(user) -> bool:
+    from assessments.selectors import account_roles
+
+    required = settings.SECOND_FACTOR_REQUIRED_FOR
+    return bool(required and account_roles(user) & required)
+
+
+class ActivateOnceTOTPForm(ActivateTOTPForm):
+    """The code that sets the authenticator up counts as used: it cannot then sign in."""
+
+    def clean_code(self):
+        code = super().clean_code()
+        # allauth remembers used codes per person for the whole tolerance window; the
+        # setup form checks the code against the new secret without that record.
+        TOTP(Authenticator(user=self.user, type=Authenticator.Type.TOTP))._mark_code_used(code)
+        return code
+
+
+class _CodeLockout:
+    """Five wrong second-factor codes lock the account's username and the address out
+    exactly as five wrong passwords do (the same count, the same 429 page); a locked-out
+    pair is refused even the right code."""
+
+    def clean_code(self):
+        credentials = {"username": self.user.get_username()}
+        request = self.request
+        if AxesProxyHandler.is_locked(request, credentials):
+            request.axes_locked_out = True  # AxesMiddleware answers with its lockout page
+            raise ValidationError(_("Too many wrong codes: try again later."))
+        try:
+            return super().clean_code()
+        except ValidationError:
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+            raise
+
+
+class LockingAuthenticateForm(_CodeLockout, AuthenticateForm):
+    def __init__(self, *args, **kwargs):
+        from allauth.core import context
+
+        super().__init__(*args, **kwargs)
+        self.request = context.request
+
+
+class LockingReauthenticateForm(_CodeLockout, ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        from allauth.core import context
+
+        super().__init__(*args, **kwargs)
+        self.request = context.request
+
+
+# When this session's person last gave their password (and second factor, if they have
+# one): sensitive changes within REAUTHENTICATION_TIMEOUT of it go ahead without asking
+# again; later ones go through allauth's reauthentication.
+SIGNED_IN_AT = "signed_in_at"
+
+
+def remember_sign_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()
+
+
+def signed_in_recently(request) -> bool:
+    signed_in_at = request.session.get(SIGNED_IN_AT, 0) if request else 0
+    return time.time() - signed_in_at < allauth_settings.REAUTHENTICATION_TIMEOUT
+
+
+def forget_second_factor_check(user_id) -> None:
+    """A person's role or staff status changed: each of their sessions checks afresh
+    whether a second factor is now required of them."""
+    from qsessions.models import Session
+
+    from orientacion.middleware import SECOND_FACTOR_CHECKED
+
+    for session in Session.objects.filter(user_id=user_id):
+        data = session.get_decoded()
+        if data.pop(SECOND_FACTOR_CHECKED, None) is not None:
+            session.session_data = Session.get_session_store_class()().encode(data)
+            session.save(update_fields=["session_data"])

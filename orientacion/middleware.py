@@ -1,5 +1,6 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
+from django.shortcuts import redirect
 from qsessions.middleware import SessionMiddleware as QSessionsMiddleware
 
 from orientacion.client_ip import client_ip
@@ -37,3 +38,50 @@ class SessionMiddleware(QSessionsMiddleware):
             user_agent=request.headers.get("User-Agent", ""),
             session_key=request.COOKIES.get(settings.SESSION_COOKIE_NAME),
         )
+
+
+# The session remembers that its person may go on without setting up a second factor
+# (they have one, or their roles need none); a change of role or staff status forgets it.
+SECOND_FACTOR_CHECKED = "second_factor_checked"
+# What a person who must set up a second factor can still reach.
+SECOND_FACTOR_SETUP_PAGES = {
+    "mfa_activate_totp",
+    "mfa_index",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_reauthenticate",
+    "account_reauthenticate",
+    "account_logout",
+    "set_language",
+}
+
+
+class SecondFactorRequiredMiddleware:
+    """Whoever's role (settings.SECOND_FACTOR_REQUIRED_FOR) asks for a second factor and
+    has none is taken to set one up right after the password, and reaches nothing else
+    (the admin included) until it is done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        required = settings.SECOND_FACTOR_REQUIRED_FOR
+        user = request.user
+        if not required or not user.is_authenticated:
+            return None
+        if request.session.get(SECOND_FACTOR_CHECKED):
+            return None
+        if request.resolver_match.url_name in SECOND_FACTOR_SETUP_PAGES:
+            return None
+        from allauth.mfa.utils import is_mfa_enabled
+
+        from orientacion.auth import second_factor_required_of
+
+        if is_mfa_enabled(user) or not second_factor_required_of(user):
+            request.session[SECOND_FACTOR_CHECKED] = True
+            return None
+        return redirect("mfa_activate_totp")

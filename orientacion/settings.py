@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "nested_admin",
     "bootstrap",
     "axes",
+    # Accounts: sign-in by username or e-mail, and the second factor (TOTP and recovery
+    # codes), from django-allauth.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "auditlog",
     "django_q",
     "assessments",
@@ -73,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Whoever must use a second factor and has none reaches only the page that sets it up.
+    "orientacion.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -218,7 +226,8 @@ SESSION_ENGINE = "qsessions.backends.db"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins for a username and address locked out by django-axes.
     "orientacion.auth.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # A username or an e-mail address, and the password (django-allauth's backend).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair out for 15
 # minutes, on the site's and the admin's sign-in pages alike; others sign in as usual.
@@ -230,6 +239,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "orientacion.client_ip.client_ip"
+# What the person typed to sign in (a username or an e-mail address), or the username of
+# the account a wrong second-factor code was given for.
+AXES_USERNAME_CALLABLE = "orientacion.auth.typed_username"
 # The log of failures and lockouts names the username and address, or nobody could act on
 # it; axes never logs the password tried.
 AXES_SENSITIVE_PARAMETERS = []
@@ -258,9 +270,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# django-allauth. Sign-in by username or e-mail address; a session lasts as Django's do
+# (no "remember me" box). django-axes keeps counting wrong passwords and codes (above), in
+# the database, so allauth's own rate limits are off: one lockout, one 429 page, and no
+# sign-in refused because Redis (where allauth would count) is down.
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_RATE_LIMITS = False
+ACCOUNT_ADAPTER = "orientacion.auth.AccountAdapter"
+ACCOUNT_LOGOUT_ON_GET = False
+# A mail (through the queue) when a password or a second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Changing the password, the second factor or the bank asks for the password or a code
+# again when they were last given more than ten minutes ago.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Orientación"
+# A phone's clock a little off still works: the codes of the 30-second steps just before
+# and after are accepted too, each once (allauth remembers used codes across the window).
+MFA_TOTP_TOLERANCE = 1
+MFA_ADAPTER = "orientacion.auth.MFAAdapter"
+MFA_FORMS = {
+    "activate_totp": "orientacion.auth.ActivateOnceTOTPForm",
+    "authenticate": "orientacion.auth.LockingAuthenticateForm",
+    "reauthenticate": "orientacion.auth.LockingReauthenticateForm",
+}
+# Who must use a second factor: roles among "admin" (staff), "consultant", "manager" and
+# "respondent", comma-separated, or "none". By default admins and consultants in
+# production, and nobody with DEBUG on, so that a newcomer is in within a minute.
+SECOND_FACTOR_REQUIRED_FOR = frozenset(
+    env_list("SECOND_FACTOR_REQUIRED_FOR", ["none"] if DEBUG else ["admin", "consultant"])
+) - {"none"}
+if SECOND_FACTOR_REQUIRED_FOR - {"admin", "consultant", "manager", "respondent"}:
+    raise ImproperlyConfigured(
+        "SECOND_FACTOR_REQUIRED_FOR lists roles among admin, consultant, manager and "
+        f"respondent, or none; not {os.environ['SECOND_FACTOR_REQUIRED_FOR']!r}."
+    )
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

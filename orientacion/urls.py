@@ -1,26 +1,29 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import reauthentication_required, secure_admin_login
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from assessments.forms import QueuedPasswordResetForm
 
+
+def _not_here(request):
+    raise Http404
+
+
+# The admin signs in through the site's own sign-in, second factor included: its own form
+# would be a way around it.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     # Visitors who have not signed in choose their language too (on the sign-in page).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
+    # A forgotten password keeps its own pages, ahead of allauth's at the same addresses:
+    # the mail goes through the task queue, and the page answers the same, in the same
+    # time, whether or not the address has an account.
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
@@ -41,6 +44,18 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # No page manages e-mail addresses yet (an account's address is its user's): allauth's
+    # would send confirmations outside the mail queue.
+    path("accounts/email/", _not_here, name="account_email_closed"),
+    # A password change confirms who asks (the second factor if they have one) when they
+    # signed in more than ten minutes ago, like changes to the second factor do.
+    path(
+        "accounts/password/change/",
+        reauthentication_required(account_views.password_change),
+        name="account_change_password",
+    ),
+    # Signing in and out, the password and the second factor: django-allauth.
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
     path("", include("assessments.urls")),

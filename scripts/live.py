@@ -2,10 +2,14 @@
 off) on a loopback port, and a small HTTP client with cookies that signs in the way a
 browser does (CSRF token from the form, session cookie back)."""
 
+import base64
+import hashlib
+import hmac
 import http.cookiejar
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -18,6 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+
+def totp(secret: str, step: int = 0) -> str:
+    """The code an authenticator app shows for this base32 secret now (RFC 6238: 30-second
+    steps, six digits); `step` moves one step on (1) or back (-1)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    counter = int(time.time() // 30) + step
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
 
 
 def free_port() -> int:
@@ -183,8 +198,13 @@ class Browser:
     def sign_in(self, base_url: str, username: str, password: str, headers=None):
         login = base_url + "/accounts/login/"
         return self.post_form(
-            login, login, {"username": username, "password": password}, headers=headers
+            login, login, {"login": username, "password": password}, headers=headers
         )
+
+    def second_factor(self, base_url: str, code: str):
+        """Give the code the sign-in asks for after the password."""
+        page = base_url + "/accounts/2fa/authenticate/"
+        return self.post_form(page, page, {"code": code})
 
     def sign_out(self, base_url: str):
         return self.post_form(base_url + "/", base_url + "/accounts/logout/", {})

@@ -70,12 +70,12 @@ def attempts_until_locked(url: str, page: str, username: str) -> tuple[str, int]
     attempt = None
     for count in range(1, MAX_ATTEMPTS + 1):
         response = browser.post_form(
-            url + page, url + page, {"username": username, "password": "wrong"}
+            url + page, url + page, {"login": username, "password": "wrong"}
         )
         if response.status == 429:
             attempt = count
             break
-    right = browser.post_form(url + page, url + page, {"username": username, "password": PASSWORD})
+    right = browser.post_form(url + page, url + page, {"login": username, "password": PASSWORD})
     locked = f"locked after {attempt}" if attempt else f"not locked after {MAX_ATTEMPTS}"
     return locked, right.status
 

@@ -187,7 +187,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere(client, acme_objects)
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 302, url
-            assert response.url.startswith(reverse("login")), url
+            assert response.url.startswith(reverse("account_login")), url
     assert snapshot() == before
 
 

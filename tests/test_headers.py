@@ -20,7 +20,7 @@ def test_the_policy_allows_only_the_site_s_own_files(client, alice):
 
 
 def test_the_sign_in_page_is_covered_too(client):
-    response = client.get(reverse("login"))
+    response = client.get(reverse("account_login"))
     assert directives(response)["default-src"] == "'self'"
     assert response["Cache-Control"] == "private, no-store"
 

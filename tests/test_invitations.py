@@ -216,5 +216,5 @@ def test_each_consultant_sees_only_the_invitations_of_the_clients_they_follow(
     assert "Todavía no has invitado a nadie" in page
     # Somebody who has not signed in is sent to sign in, and the link changes nothing.
     anonymous = Client().get(join_link)
-    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("account_login"))
     assert not Membership.objects.filter(user=bob, organisation__name="Otra S.L.").exists()

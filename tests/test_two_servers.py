@@ -5,6 +5,7 @@ page rendered by one is served from the shared cache by the other."""
 import os
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from qsessions.models import Session
@@ -85,14 +86,14 @@ def test_changing_the_password_elsewhere_ends_the_session_on_both(two_servers, s
     _browser, cookie = session_on_both
     other_device = live.Browser()
     other_device.sign_in(two_servers[1], "alice", PASSWORD)
-    page = two_servers[1] + "/accounts/password/"
+    page = two_servers[1] + "/accounts/password/change/"
     changed = other_device.post_form(
         page,
         page,
         {
-            "old_password": PASSWORD,
-            "new_password1": "otra-clave-larga-2026",
-            "new_password2": "otra-clave-larga-2026",
+            "oldpassword": PASSWORD,
+            "password1": "otra-clave-larga-2026",
+            "password2": "otra-clave-larga-2026",
         },
     )
     assert changed.status == 302
@@ -104,8 +105,13 @@ def test_an_admin_deleting_the_sessions_ends_them_on_both(two_servers, session_o
     _browser, cookie = session_on_both
     staff = make_user("root", is_staff=True, is_superuser=True)
     production_password(staff)
+    # Production asks an admin for a second factor.
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(staff, secret)
     admin = live.Browser()
-    admin.sign_in(two_servers[1], "root", PASSWORD)
+    asked = admin.sign_in(two_servers[1], "root", PASSWORD)
+    assert asked.headers["Location"] == "/accounts/2fa/authenticate/"
+    admin.second_factor(two_servers[1], live.totp(secret))
     sessions = two_servers[1] + "/admin/qsessions/session/"
     selected = [str(pk) for pk in Session.objects.filter(user=alice).values_list("pk", flat=True)]
     confirmed = admin.post_form(

@@ -7,11 +7,11 @@ from tests.conftest import client_for
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/")
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("account_login"))
 
 
 def test_sign_in_page_is_in_spanish_by_default(client, db):
-    page = client.get(reverse("login")).content.decode()
+    page = client.get(reverse("account_login")).content.decode()
     assert "Iniciar sesión" in page
     assert 'lang="es"' in page
 
@@ -58,7 +58,7 @@ def test_home_query_count_does_not_grow_with_assessments(
 
 
 def test_a_visitor_switches_the_sign_in_page_to_english(client):
-    login = reverse("login")
+    login = reverse("account_login")
     assert 'lang="es"' in client.get(login).content.decode()
     response = client.post(reverse("set_language"), {"language": "en", "next": login})
     assert response.status_code == 302 and response.url == login

@@ -1,6 +1,7 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed. One
 module per domain, as in views/ and services/; these are the names the pages use."""
 
+from assessments.selectors.accounts import account_roles, session_ref, sessions_of
 from assessments.selectors.answering import (
     STANDING_ANNOTATIONS,
     answers_of,
@@ -65,6 +66,9 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "account_roles",
+    "session_ref",
+    "sessions_of",
     "mail_for_sender",
     "round_mails",
     "HAS_PREVIOUS_PLAN",

@@ -2,6 +2,7 @@
 rejected request leaves nothing behind. One module per domain, as in views/ and
 selectors/; these are the names the views, forms and admin use."""
 
+from assessments.services.accounts import account_notice_queue, sessions_end
 from assessments.services.answering import (
     AnswerInput,
     answers_save,
@@ -49,6 +50,8 @@ from assessments.services.rounds import (
 )
 
 __all__ = [
+    "account_notice_queue",
+    "sessions_end",
     "RETRY_DELAYS",
     "mail_deliver",
     "mail_retry",

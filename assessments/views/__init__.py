@@ -1,3 +1,4 @@
+from assessments.views.accounts import account_security, sessions_sign_out
 from assessments.views.assessments import (
     assessment_answer,
     assessment_chart,
@@ -44,6 +45,8 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "account_security",
+    "sessions_sign_out",
     "mail_retry",
     "action_add",
     "action_delete",

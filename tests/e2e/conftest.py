@@ -115,7 +115,7 @@ class Visit:
 
     def sign_in(self, username):
         self.goto("/accounts/login/")
-        self.page.fill("#id_username", username)
+        self.page.fill("#id_login", username)
         self.page.fill("#id_password", PASSWORD)
         self.page.click("main button[type=submit]")
         self.page.wait_for_url(self.base_url + "/")

@@ -308,7 +308,7 @@ def test_a_consultant_sends_an_invitation_again_and_a_stranger_is_paused(visit):
     assert stranger.accessibility_violations() == []
     stranger.goto("/accounts/login/")
     for _ in range(5):
-        stranger.page.fill("#id_username", "luis")
+        stranger.page.fill("#id_login", "luis")
         stranger.page.fill("#id_password", "no-es-esta")
         stranger.page.click("main button[type=submit]")
         stranger.page.wait_for_load_state()
@@ -369,7 +369,7 @@ def test_a_round_of_three_people_ends_in_a_report_that_starts_with_their_disagre
     marco.page.click("main button[type=submit]")
     marco.page.wait_for_load_state()
     marco.goto("/accounts/login/")
-    marco.page.fill("#id_username", "marco@example.org")
+    marco.page.fill("#id_login", "marco@example.org")
     marco.page.fill("#id_password", "una-clave-larga-2026")
     marco.page.click("main button[type=submit]")
     marco.page.wait_for_url(marco.base_url + "/")

@@ -1,6 +1,9 @@
 import dataclasses
 from datetime import timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from auditlog.context import set_actor
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
@@ -29,6 +32,9 @@ from assessments.services.report_files import WARM_TASK
 
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
 DEMO_SITE = "http://127.0.0.1:8000/"
+# victor's authenticator-app secret, published for the demo only: add it to an app (or
+# compute a code with scripts/live.py's totp) to sign in as him.
+DEMO_TOTP_SECRET = "ORIENTACIONDEMOTOTPSECRETVICTOR2"  # noqa: S105
 
 # username, first name, last name, staff?
 USERS = [
@@ -40,6 +46,8 @@ USERS = [
     ("jordi", "Jordi", "Puig", False),
     ("elena", "Elena", "Sanz", False),
     ("raul", "Raúl", "Ortega", False),
+    # carmen's colleague at the firm: a consultant who signs in with a second factor.
+    ("victor", "Víctor", "Gil", False),
     # Respondents: people who answer their organisation's rounds, and nothing else.
     ("sofia", "Sofía", "Martín", False),
     ("tomas", "Tomás", "Navarro", False),
@@ -292,6 +300,7 @@ class Command(BaseCommand):
             Membership.objects.filter(
                 user=users["carmen"], organisation__name="Hotel Brisa del Mar"
             ).update(shares_sector_percentile=True)
+            self._second_factor(users["victor"])
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
@@ -325,9 +334,23 @@ class Command(BaseCommand):
         )
         self.stdout.write("  nuria   respondent in Talleres Norte's open round, not answered yet")
         self.stdout.write(
+            "  victor  consultant with a second factor: after the password, the code an "
+            f"authenticator app shows for the secret {DEMO_TOTP_SECRET}"
+        )
+        self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
             "judged"
         )
+
+    def _second_factor(self, victor):
+        """victor follows two of carmen's clients and signs in with an authenticator app."""
+        for name in ("Hotel Brisa del Mar", "Talleres Norte"):
+            Membership.objects.get_or_create(
+                user=victor, organisation=Organisation.objects.get(name=name), role=CONSULTANT
+            )
+        if not Authenticator.objects.filter(user=victor).exists():
+            TOTP.activate(victor, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(victor)
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(
