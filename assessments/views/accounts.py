@@ -4,6 +4,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors, services
@@ -27,7 +28,15 @@ def sessions_sign_out(request):
         user=request.user, refs={ref} if ref else None, keep=request.session.session_key
     )
     if ended:
-        messages.success(request, _("Signed out of %(count)d other session(s).") % {"count": ended})
+        messages.success(
+            request,
+            ngettext(
+                "Signed out of %(count)d other session.",
+                "Signed out of %(count)d other sessions.",
+                ended,
+            )
+            % {"count": ended},
+        )
     else:
         messages.info(request, _("That session had already ended."))
     return redirect("account_security")
