@@ -1,6 +1,8 @@
 import secrets
 
 import nested_admin
+from allauth.account.decorators import reauthentication_required
+from allauth.mfa.models import Authenticator
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
@@ -35,6 +37,11 @@ from assessments.models import (
 )
 
 IMPORT_TEMPLATE = "admin/assessments/questionbank/import.html"
+
+# Importing or publishing a bank asks again for the second factor (or the password, for
+# an admin without one) when they were last given more than ten minutes ago; the request
+# then goes ahead as it was made.
+confirm_who = reauthentication_required
 IMPORT_SALT = "assessments.bank-import"
 # The preview carries the checked file, signed, to the confirmation: an hour to read it.
 IMPORT_PREVIEW_MAX_AGE = 3600
@@ -159,6 +166,12 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and request.POST.get("action") == "publish":
+            # Publishing changes what every new report is scored against.
+            return confirm_who(super().changelist_view)(request, extra_context)
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         own = [
             path(
@@ -173,12 +186,12 @@ class QuestionBankAdmin(nested_admin.NestedModelAdmin):
             ),
             path(
                 "import/",
-                self.admin_site.admin_view(self.import_view),
+                self.admin_site.admin_view(confirm_who(self.import_view)),
                 name="assessments_questionbank_import",
             ),
             path(
                 "import/confirm/",
-                self.admin_site.admin_view(require_POST(self.import_confirm)),
+                self.admin_site.admin_view(confirm_who(require_POST(self.import_confirm))),
                 name="assessments_questionbank_import_confirm",
             ),
         ]
@@ -563,3 +576,50 @@ def refuse_odd_queries_everywhere(site=admin.site) -> None:
             continue
         site.unregister(model)
         site.register(model, type(admin_class.__name__, (OddQueriesRefused, admin_class), {}))
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    """People's second factors, by person and kind: never their secrets (an admin who
+    could read one could sign in as its owner), never added or edited here. Removing one
+    is a reset: the person is told by mail and sets up a new one at their next page."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    actions = ["reset"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a reset, with its notice, instead
+        return actions
+
+    def delete_model(self, request, obj):
+        self._reset(request, [obj.user])
+
+    @admin.action(description=_("Reset the second factor of these people"), permissions=["delete"])
+    def reset(self, request, queryset):
+        self._reset(request, {authenticator.user for authenticator in queryset})
+
+    def _reset(self, request, users):
+        site_url = request.build_absolute_uri("/")
+        for user in users:
+            if services.second_factor_reset(user=user, site_url=site_url):
+                self.log_change(request, user, _("Second factor reset by an administrator."))
+                self.message_user(
+                    request,
+                    _("%(person)s's second factor was reset; they were told by e-mail.")
+                    % {"person": user.get_username()},
+                    messages.SUCCESS,
+                )
+
+
+admin.site.unregister(Authenticator)
+admin.site.register(Authenticator, SecondFactorAdmin)

@@ -843,3 +843,25 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.recipient} · {self.get_status_display()}"
+
+
+class SignInBrowser(models.Model):
+    """A browser (its family and system, as its user agent names them) a person has signed
+    in from: a sign-in from one not seen before is mailed to them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_browsers"
+    )
+    browser = models.CharField(_("browser"), max_length=200)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sign-in browser")
+        verbose_name_plural = _("sign-in browsers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "browser"], name="one_row_per_browser")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.browser}"

@@ -141,8 +141,18 @@ SIGNED_IN_AT = "signed_in_at"
 
 
 def remember_sign_in(sender, request, user, **kwargs):
-    if request is not None and hasattr(request, "session"):
-        request.session[SIGNED_IN_AT] = time.time()
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[SIGNED_IN_AT] = time.time()
+    if not (request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")):
+        return  # not a browser's request (the test client's force_login)
+    from assessments import services
+
+    services.browser_signed_in(
+        user=user,
+        user_agent=request.headers.get("User-Agent", ""),
+        site_url=request.build_absolute_uri("/"),
+    )
 
 
 def signed_in_recently(request) -> bool:

@@ -29,7 +29,7 @@ def test_each_session_is_listed_with_its_browser_and_this_one_marked(alice):
     page = laptop.get(PAGE).content.decode()
     assert len(refs(page)) == 2
     assert "Firefox 128" in page and "iPhone" in page
-    assert page.count("This one") == 1
+    assert page.count(">Este<") == 1  # "This one", in Spanish first
     # No session key appears: a key would sign anyone in.
     for key in (laptop.session.session_key,):
         assert key not in page
@@ -64,3 +64,24 @@ def test_another_persons_session_cannot_be_signed_out(alice, bob):
     alices.post(reverse("sessions_sign_out"), {"ref": "not-a-session"})
     assert bobs.get("/").status_code == 200
     assert alices.get("/").status_code == 200
+
+
+def test_a_sign_in_from_a_new_browser_is_mailed_to_the_person_once(alice, db):
+    from assessments.models import OutgoingMail
+    from tests.conftest import work_the_queue
+
+    alice.email = "alice@example.org"
+    alice.save()
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    signed_in("alice", browser=firefox)  # the account's first browser: nothing to tell
+    signed_in("alice", browser=firefox.replace("128.0", "129.0"))  # an update, not new
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile Safari"
+    signed_in("alice", browser=iphone)
+    signed_in("alice", browser=iphone)
+    work_the_queue()
+    notices = OutgoingMail.objects.filter(user=alice, notice="new_browser_sign_in")
+    assert notices.count() == 1
+    from django.core import mail
+
+    (sent,) = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert "Mobile Safari / iOS" in sent.body

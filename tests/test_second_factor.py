@@ -218,3 +218,61 @@ def test_with_a_second_factor_the_password_alone_does_not_confirm_a_change(setti
     signed_in_minutes_ago(client, 11)
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     assert client.get(reverse("mfa_deactivate_totp")).url.startswith(reverse("mfa_reauthenticate"))
+
+
+def test_an_admin_resets_a_persons_second_factor_and_the_person_is_told(
+    settings, charlie, staff, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.models import Authenticator
+    from django.contrib.admin.models import LogEntry
+
+    settings.SECOND_FACTOR_REQUIRED_FOR = frozenset({"consultant"})
+    charlie.email = "charlie@example.org"
+    charlie.save()
+    charlies = Client()
+    sign_in(charlies, "charlie")
+    set_up_totp(charlies)
+    assert charlies.get("/").status_code == 200
+    admin = Client()
+    sign_in(admin, "admin")
+    changelist = reverse("admin:mfa_authenticator_changelist")
+    listing = admin.get(changelist).content.decode()
+    assert "secret" not in listing.lower()
+    selected = list(Authenticator.objects.filter(user=charlie).values_list("pk", flat=True))
+    response = admin.post(changelist, {"action": "reset", "_selected_action": selected})
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=charlie).exists()
+    # Told by mail; on record in the admin's history of the person; and, being a
+    # consultant, sent to set up a new one at the next page.
+    work_the_queue()
+    notice = OutgoingMail.objects.get(user=charlie, notice="second_factor_reset")
+    assert notice.status == OutgoingMail.Status.SENT
+    assert LogEntry.objects.filter(object_id=str(charlie.pk), user=staff).exists()
+    assert charlies.get("/").url == SET_UP
+    # Nobody can read or change a second factor's secret in the admin.
+    charlie_again = Client()
+    sign_in(charlie_again, "charlie")
+    set_up_totp(charlie_again)
+    one = Authenticator.objects.filter(user=charlie).first()
+    page = admin.get(reverse("admin:mfa_authenticator_change", args=[one.pk])).content.decode()
+    assert one.data.get("secret", "-") not in page
+    assert 'name="data"' not in page
+
+
+def test_publishing_a_bank_asks_who_it_is_after_ten_minutes(bank, staff):
+    from assessments import services
+    from assessments.models import QuestionBank
+
+    draft = services.bank_new_version(bank=bank)
+    admin = Client()
+    sign_in(admin, "admin")
+    signed_in_minutes_ago(admin, 11)
+    changelist = reverse("admin:assessments_questionbank_changelist")
+    asked = admin.post(changelist, {"action": "publish", "_selected_action": [draft.pk]})
+    assert asked.url.startswith(reverse("account_reauthenticate"))
+    draft.refresh_from_db()
+    assert draft.status == QuestionBank.Status.DRAFT
+    # Once the password is given again, the publish goes ahead as it was asked.
+    admin.post(asked.url, {"password": PASSWORD})
+    draft.refresh_from_db()
+    assert draft.status == QuestionBank.Status.PUBLISHED

@@ -2,7 +2,12 @@
 rejected request leaves nothing behind. One module per domain, as in views/ and
 selectors/; these are the names the views, forms and admin use."""
 
-from assessments.services.accounts import account_notice_queue, sessions_end
+from assessments.services.accounts import (
+    account_notice_queue,
+    browser_signed_in,
+    second_factor_reset,
+    sessions_end,
+)
 from assessments.services.answering import (
     AnswerInput,
     answers_save,
@@ -51,6 +56,8 @@ from assessments.services.rounds import (
 
 __all__ = [
     "account_notice_queue",
+    "browser_signed_in",
+    "second_factor_reset",
     "sessions_end",
     "RETRY_DELAYS",
     "mail_deliver",

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import OutgoingMail
+from assessments.models import OutgoingMail, SignInBrowser
 from assessments.services.mail import composes, mail_queue
 
 # Each event a notice tells of: its subject and what happened.
@@ -35,6 +35,10 @@ NOTICES = {
             "New recovery codes were made for your Orientación account; the earlier ones "
             "no longer work."
         ),
+    ),
+    "new_browser_sign_in": (
+        _("A sign-in from a new browser"),
+        _("Your Orientación account was signed in from a browser it had not used before."),
     ),
     "second_factor_reset": (
         _("Your second factor was reset"),
@@ -70,15 +74,50 @@ def account_notice_queue(*, user, notice: str, site_url: str) -> OutgoingMail | 
 @composes(OutgoingMail.Kind.ACCOUNT_NOTICE)
 def _account_notice_text(mail: OutgoingMail) -> str:
     _subject, happened = NOTICES.get(mail.notice, UNKNOWN_NOTICE)
+    browser = None
+    if mail.notice == "new_browser_sign_in":
+        browser = (
+            SignInBrowser.objects.filter(user=mail.user, first_seen_at__lte=mail.created_at)
+            .order_by("-first_seen_at")
+            .values_list("browser", flat=True)
+            .first()
+        )
     return render_to_string(
         "registration/account_notice_email.txt",
         {
             "user": mail.user,
             "happened": happened,
+            "browser": browser,
             "when": timezone.localtime(mail.created_at),
             "site_url": mail.site_url.rstrip("/"),
         },
     )
+
+
+def browser_signed_in(*, user, user_agent: str, site_url: str) -> bool:
+    """Note the browser a person just signed in from; the first time an account that has
+    signed in elsewhere before uses it, tell them by mail. Returns whether it was new."""
+    browser = browser_name(user_agent)
+    with transaction.atomic():
+        known = SignInBrowser.objects.filter(user=user)
+        seen_before = known.exists()
+        _row, created = SignInBrowser.objects.update_or_create(user=user, browser=browser)
+        if created and seen_before:
+            account_notice_queue(user=user, notice="new_browser_sign_in", site_url=site_url)
+    return created
+
+
+def browser_name(user_agent: str) -> str:
+    """ "Firefox on Linux": the browser's family and the system's, without versions (an
+    update is not a new browser)."""
+    if not user_agent:
+        return "?"
+    from ua_parser import parse
+
+    parsed = parse(user_agent[:1000])
+    agent = parsed.user_agent.family if parsed.user_agent else "?"
+    system = parsed.os.family if parsed.os else "?"
+    return f"{agent} / {system}"[:200]
 
 
 def sessions_end(*, user, refs: set[str] | None, keep: str) -> int:
@@ -95,3 +134,20 @@ def sessions_end(*, user, refs: set[str] | None, keep: str) -> int:
     for session in ending:
         session.delete()  # qsessions also drops its cached copy
     return len(ending)
+
+
+def second_factor_reset(*, user, site_url: str) -> int:
+    """Remove a person's second factor (an admin's doing, when a phone is lost): their
+    authenticator app and recovery codes go, they are told by mail, and if their role
+    requires one, their next page sends them to set a new one up. Returns how many
+    authenticators were removed."""
+    from allauth.mfa.models import Authenticator
+
+    from orientacion.auth import forget_second_factor_check
+
+    with transaction.atomic():
+        removed, _by_model = Authenticator.objects.filter(user=user).delete()
+        if removed:
+            account_notice_queue(user=user, notice="second_factor_reset", site_url=site_url)
+            forget_second_factor_check(user.pk)
+    return removed
