@@ -5,9 +5,13 @@
     .venv/bin/python scripts/security_check.py OTHER_DIR  # another checkout, same figures
 
 It builds the demo data in a temporary SQLite database and prints, for 2 and 3 workers,
-how many requests an old session cookie is still accepted on after signing out; how many
-wrong passwords it takes to be locked out on the site's and the admin's sign-in pages, and
-whether the right password then gets in; the Content-Security-Policy and Cache-Control
+how many requests an old session cookie is still accepted on after signing out; what a
+consultant and the admin with only their passwords reach (nothing but the second factor's
+setup, on every address the demo's consultant with a second factor reaches); how the code
+page answers a replayed code, another person's, a used recovery code and five wrong ones;
+how many wrong passwords it takes to be locked out, and whether the right password then
+gets in; whether a session signed out from "Dónde has iniciado sesión" is refused by every
+worker of two servers; the Content-Security-Policy and Cache-Control
 headers of each kind of page; and, for a round's lead inviting an address that has an
 account against a new one, the time of each start and whether the lead's pages differ.
 Every request goes to 127.0.0.1 and the servers stop at the end.
@@ -27,6 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts import live  # noqa: E402
 
 PASSWORD = "orientacion-demo"  # noqa: S105 -- the demo's published password
+DEMO_TOTP_SECRET = "ORIENTACIONDEMOTOTPSECRETVICTOR2"  # noqa: S105 -- the demo's, published
+CODE_PAGE = "/accounts/2fa/authenticate/"
+SET_UP = "/accounts/2fa/totp/activate/"
 MAX_ATTEMPTS = 50
 
 
@@ -81,8 +88,7 @@ def attempts_until_locked(url: str, page: str, username: str) -> tuple[str, int]
 
 
 def headers_by_page(url: str) -> list[tuple[str, str, str]]:
-    browser = live.Browser()
-    browser.sign_in(url, "carmen", PASSWORD)
+    browser = victor(url)
     portfolio = browser.request(url + "/portfolio/").text
     report = re.search(r'href="(/assessments/\d+/report/)"', portfolio).group(1)
     progress = re.search(r'href="(/organisations/\d+/progress/)"', portfolio).group(1)
@@ -147,6 +153,131 @@ def invitation_timing(url: str, pairs: int) -> tuple[list[float], list[float], i
     return times["existing"], times["new"], differing
 
 
+def fresh_code() -> str:
+    """A code of victor's that nobody has given yet: the next 30-second step's, once it
+    begins (a used code is refused for the whole window it is valid in)."""
+    time.sleep(30 - time.time() % 30 + 0.2)
+    return live.totp(DEMO_TOTP_SECRET)
+
+
+def victor(url: str) -> live.Browser:
+    """The demo's consultant with a second factor, signed in with the password and a code."""
+    browser = live.Browser()
+    asked = browser.sign_in(url, "victor", PASSWORD)
+    assert asked.headers["Location"] == CODE_PAGE, asked.status
+    given = browser.second_factor(url, fresh_code())
+    assert given.status == 302 and given.headers["Location"] == "/", given.status
+    return browser
+
+
+def pages_known_to(browser: live.Browser, url: str, limit: int) -> list[str]:
+    """The addresses a signed-in person reaches by following links from the home page
+    (GET links only, none that signs out), up to `limit`."""
+    seen, queue = {"/"}, ["/"]
+    found = []
+    while queue and len(found) < limit:
+        path = queue.pop(0)
+        response = browser.request(url + path)
+        if response.status != 200:
+            continue
+        found.append(path)
+        if "text/html" not in response.headers.get("Content-Type", ""):
+            continue
+        for link in re.findall(r'href="(/[^"#]*)"', response.text):
+            link = link.replace("&amp;", "&")
+            if link.startswith(("/static/", "/accounts/logout")) or link in seen:
+                continue
+            seen.add(link)
+            queue.append(link)
+    return found
+
+
+# Pages anyone reaches (the health check) and those of the second factor's own setup.
+OPEN_PAGES = ("/healthz", "/accounts/2fa/")
+
+
+def second_factor_required(url: str, known: list[str]) -> tuple[list[str], int, int]:
+    """carmen (a consultant) and admin with only their passwords, on every address victor
+    (and the admin pages) reach, the open ones aside: those that answer anything but a
+    redirect to the second factor's setup, and how many were tried by how many people."""
+    tried = [path for path in known if not path.startswith(OPEN_PAGES)]
+    leaks = []
+    for username in ("carmen", "admin"):
+        browser = live.Browser()
+        assert browser.sign_in(url, username, PASSWORD).status == 302
+        for path in tried:
+            response = browser.request(url + path)
+            if response.status != 302 or response.headers["Location"] != SET_UP:
+                leaks.append(f"{username} {path}: {response.status}")
+    return leaks, len(tried), 2
+
+
+def codes_refused(url: str, environment: dict[str, str], project: Path) -> dict[str, object]:
+    """How the code page answers each misuse (200: refused, the form again; 302: signed
+    in; 429: locked out)."""
+    first = victor(url)
+    used = live.totp(DEMO_TOTP_SECRET)  # the code victor() just gave
+    codes_page = first.request(url + "/accounts/2fa/recovery-codes/").text
+    recovery_code = re.search(r'id="recovery_codes"[^>]*>([^<]*)<', codes_page).group(1).split()[0]
+
+    def attempt(code):
+        browser = live.Browser()
+        browser.sign_in(url, "victor", PASSWORD)
+        return browser.second_factor(url, code).status
+
+    results = {
+        "the code just given, again": attempt(used),
+        "another person's valid code": attempt(live.totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")),
+        "a recovery code, first use": attempt(recovery_code),
+        "the same recovery code again": attempt(recovery_code),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "axes_reset"],
+        cwd=project,
+        env=environment,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    browser = live.Browser()
+    browser.sign_in(url, "victor", PASSWORD)
+    for count in range(1, MAX_ATTEMPTS + 1):
+        if browser.second_factor(url, "12345x").status == 429:
+            results["wrong codes until the lockout page (429)"] = count
+            break
+    else:
+        results["wrong codes until the lockout page (429)"] = f"none in {MAX_ATTEMPTS}"
+    results["then a valid code"] = browser.second_factor(url, fresh_code()).status
+    subprocess.run(
+        [sys.executable, "manage.py", "axes_reset"],
+        cwd=project,
+        env=environment,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return results
+
+
+def session_signed_out_from_the_list(servers: list[str], requests: int) -> int:
+    """victor signs in on both servers; from the first, 'Dónde has iniciado sesión' signs
+    out the other; that cookie is then tried on every worker of both: how many accept it."""
+    here = victor(servers[0])
+    there = victor(servers[1])
+    cookie = there.cookie("sessionid")
+    assert all(live.concurrently(lambda: signed_in(there, servers[1]), 8))
+    page = here.request(servers[0] + "/account/").text
+    refs = re.findall(r'<tr data-session="([0-9a-f]+)">(?:(?!</tr>).)*?name="ref"', page, re.S)
+    for ref in refs:
+        here.post_form(
+            servers[0] + "/account/", servers[0] + "/account/sessions/sign-out/", {"ref": ref}
+        )
+    thief = live.Browser()
+    thief.set_cookie("sessionid", cookie)
+    return sum(
+        sum(live.concurrently(lambda server=server: signed_in(thief, server), requests))
+        for server in servers
+    )
+
+
 def _without_ids(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
     html = re.sub(r"/\d+/", "/ID/", html)
@@ -169,15 +300,37 @@ def main():
                     f"signing out on {accepted} of {requests} requests"
                 )
         with live.gunicorn(environment, workers=2, project=project) as url:
-            for label, page, username in (
-                ("site sign-in", "/accounts/login/", "luis"),
-                ("admin sign-in", "/admin/login/", "admin"),
-            ):
+            known = pages_known_to(victor(url), url, limit=400)
+            known += ["/admin/", "/admin/assessments/questionbank/", "/admin/auth/user/"]
+            leaks, pages, people = second_factor_required(url, known)
+            print(
+                f"  second factor: {people} people with only the password (a consultant, the "
+                f"admin) on {pages} addresses: {len(leaks)} answered anything but the way to "
+                "set one up" + "".join(f"\n    {leak}" for leak in leaks)
+            )
+            admin_page = live.Browser().request(url + "/admin/login/")
+            print(
+                f"  the admin's own sign-in page answers {admin_page.status} to "
+                f"{admin_page.headers.get('Location')}"
+            )
+            print("  the second factor's code page:")
+            for misuse, status in codes_refused(url, environment, project).items():
+                print(f"    {misuse}: {status}")
+            for label, page, username in (("site sign-in", "/accounts/login/", "luis"),):
                 locked, right = attempts_until_locked(url, page, username)
                 print(f"  {label}: wrong passwords {locked}; the right one then answers {right}")
             print("  headers (page: Cache-Control | Content-Security-Policy):")
             for label, cache_control, csp in headers_by_page(url):
                 print(f"    {label:20} {cache_control:30} | {csp}")
+        with (
+            live.gunicorn(environment, workers=3, project=project) as first,
+            live.gunicorn(environment, workers=3, project=project) as second,
+        ):
+            accepted = session_signed_out_from_the_list([first, second], 60)
+            print(
+                "  a session signed out from 'Dónde has iniciado sesión', tried on two servers "
+                f"of 3 workers, 60 requests each: accepted {accepted} times"
+            )
         pairs = 80
         generous = {
             "ROUND_STARTS_PER_PERSON_PER_DAY": "1000",

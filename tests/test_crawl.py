@@ -385,14 +385,28 @@ def demo_data(db):
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_link_and_get_form_works_for(role, demo_data, capsys):
+def test_every_link_and_get_form_works_for(role, demo_data, capsys, settings):
     username = ROLES[role]
     user = get_user_model().objects.get(username=username) if username else None
     # A server error is recorded as a problem of the page, not raised, so one run lists all.
     client = Client(raise_request_exception=False)
     if user is not None:
         client_for(client, user)
-    report = Crawler(client, user).run()
+    crawler = Crawler(client, user)
+    report = crawler.run()
+    if role in ("consultant", "admin"):
+        # Production asks both for a second factor: with the password alone, every address
+        # the crawl knows leads to setting one up, and nowhere else.
+        settings.SECOND_FACTOR_REQUIRED_FOR = frozenset({"admin", "consultant"})
+        password_only = Client()
+        password_only.post("/accounts/login/", {"login": username, "password": "orientacion-demo"})
+        elsewhere = [
+            url
+            for url in sorted(crawler.seen)
+            if not urlsplit(url).path.startswith(("/healthz", "/accounts/"))
+            and password_only.get(url).get("Location") != "/accounts/2fa/totp/activate/"
+        ]
+        assert elsewhere == [], elsewhere[:20]
     with capsys.disabled():
         print(
             f"\ncrawl {role}: {report.pages} URLs, {len(report.kinds)} kinds of page, "

@@ -17,6 +17,7 @@ from assessments.models import (
     Question,
     QuestionBank,
 )
+from scripts.live import totp
 from tests.conftest import ARTIFACTS, work_the_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -566,3 +567,68 @@ def test_a_manager_downloads_the_report_as_pdf_and_as_excel(visit, tmp_path):
         page.click("text=Descargar Excel")
     book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     assert book.sheetnames[:3] == ["Resumen", "Áreas", "Trabajar primero"]
+
+
+def test_a_consultant_sets_up_a_second_factor_signs_in_with_codes_and_ends_a_session(
+    visit, settings
+):
+    """As production has it: a consultant must use a second factor. The codes are computed
+    from the secret the page shows, as the phone's authenticator app would."""
+    settings.SECOND_FACTOR_REQUIRED_FOR = frozenset({"admin", "consultant"})
+
+    def password_step(tab):
+        tab.goto("/accounts/login/")
+        tab.page.fill("#id_login", "carmen")
+        tab.page.fill("#id_password", "orientacion-demo")
+        tab.page.click("main button[type=submit]")
+
+    laptop = visit()
+    page = laptop.page
+    password_step(laptop)
+    page.wait_for_url(re.compile(r".*/accounts/2fa/totp/activate/$"))
+    laptop.shot("set-up")
+    assert laptop.accessibility_violations() == []
+    page.goto(laptop.base_url + "/portfolio/")  # nothing else is reachable yet
+    assert page.url.endswith("/accounts/2fa/totp/activate/")
+    secret = page.input_value("#authenticator_secret")
+    page.fill("#id_code", totp(secret))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    laptop.goto("/accounts/2fa/recovery-codes/")
+    codes = page.input_value("#recovery_codes").split()
+    assert len(codes) == 10
+    laptop.goto("/portfolio/")
+    assert page.url.endswith("/portfolio/")
+    laptop.sign_out()
+
+    # Signing in again: the password, then a code from the app (the next step's: the one
+    # that set it up was used).
+    phone = visit()
+    password_step(phone)
+    phone.page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/$"))
+    phone.shot("code")
+    assert phone.accessibility_violations() == []
+    phone.page.fill("#id_code", totp(secret, step=1))
+    phone.page.click("main button[type=submit]")
+    phone.page.wait_for_url(phone.base_url + "/")
+
+    # A lost phone: a recovery code instead.
+    borrowed = visit()
+    password_step(borrowed)
+    borrowed.page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/$"))
+    borrowed.page.fill("#id_code", codes[0])
+    borrowed.page.click("main button[type=submit]")
+    borrowed.page.wait_for_url(borrowed.base_url + "/")
+
+    # From the phone, 'Dónde has iniciado sesión' signs the borrowed computer out.
+    phone.page.click("nav >> text=Seguridad")
+    phone.page.wait_for_selector("h2:has-text('Dónde has iniciado sesión')")
+    phone.shot("sessions")
+    assert phone.accessibility_violations() == []
+    rows = phone.page.locator("main tbody tr")
+    assert rows.count() == 2
+    rows.filter(has_not_text="Este").locator("button").click()
+    phone.page.wait_for_selector(".alert-success")
+    assert phone.page.locator("main tbody tr").count() == 1
+    borrowed.page.goto(borrowed.base_url + "/portfolio/")
+    assert "/accounts/login/" in borrowed.page.url
