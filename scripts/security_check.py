@@ -212,6 +212,18 @@ def second_factor_required(url: str, known: list[str]) -> tuple[list[str], int, 
     return leaks, len(tried), 2
 
 
+def lift_lockouts(environment: dict[str, str], project: Path) -> None:
+    """What an admin does in "Access attempts": every lockout lifted, so that the next
+    measure starts from none."""
+    subprocess.run(
+        [sys.executable, "manage.py", "axes_reset"],
+        cwd=project,
+        env=environment,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def codes_refused(url: str, environment: dict[str, str], project: Path) -> dict[str, object]:
     """How the code page answers each misuse (200: refused, the form again; 302: signed
     in; 429: locked out)."""
@@ -231,13 +243,7 @@ def codes_refused(url: str, environment: dict[str, str], project: Path) -> dict[
         "a recovery code, first use": attempt(recovery_code),
         "the same recovery code again": attempt(recovery_code),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "axes_reset"],
-        cwd=project,
-        env=environment,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    lift_lockouts(environment, project)
     browser = live.Browser()
     browser.sign_in(url, "victor", PASSWORD)
     for count in range(1, MAX_ATTEMPTS + 1):
@@ -247,13 +253,7 @@ def codes_refused(url: str, environment: dict[str, str], project: Path) -> dict[
     else:
         results["wrong codes until the lockout page (429)"] = f"none in {MAX_ATTEMPTS}"
     results["then a valid code"] = browser.second_factor(url, fresh_code()).status
-    subprocess.run(
-        [sys.executable, "manage.py", "axes_reset"],
-        cwd=project,
-        env=environment,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    lift_lockouts(environment, project)
     return results
 
 
