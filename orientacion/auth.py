@@ -105,6 +105,12 @@ class _CodeLockout:
     exactly as five wrong passwords do (the same count, the same 429 page); a locked-out
     pair is refused even the right code."""
 
+    def __init__(self, *args, **kwargs):
+        from allauth.core import context
+
+        super().__init__(*args, **kwargs)
+        self.request = context.request
+
     def clean_code(self):
         credentials = {"username": self.user.get_username()}
         request = self.request
@@ -119,19 +125,11 @@ class _CodeLockout:
 
 
 class LockingAuthenticateForm(_CodeLockout, AuthenticateForm):
-    def __init__(self, *args, **kwargs):
-        from allauth.core import context
-
-        super().__init__(*args, **kwargs)
-        self.request = context.request
+    pass
 
 
 class LockingReauthenticateForm(_CodeLockout, ReauthenticateForm):
-    def __init__(self, *args, **kwargs):
-        from allauth.core import context
-
-        super().__init__(*args, **kwargs)
-        self.request = context.request
+    pass
 
 
 # When this session's person last gave their password (and second factor, if they have
