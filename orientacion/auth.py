@@ -31,11 +31,12 @@ class LockoutBackend(AxesStandaloneBackend):
 def typed_username(request, credentials) -> str | None:
     """What a lockout counts failures against: the username or e-mail address typed on the
     sign-in page (allauth passes it on as one or the other), or the username of the
-    account whose second-factor code was wrong."""
+    account whose second-factor code was wrong. Cut to the 255 characters axes stores: the
+    sign-in field has no limit of its own, and a longer value would fail the insert."""
     for key in ("username", "email"):
         if credentials and credentials.get(key):
-            return credentials[key]
-    return request.POST.get("login") or None
+            return credentials[key][:255]
+    return request.POST.get("login", "")[:255] or None
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -50,7 +50,7 @@ def test_signing_out_another_session_ends_it_everywhere(alice):
 def test_signing_out_everywhere_else_keeps_this_session(alice):
     laptop = signed_in("alice")
     others = [signed_in("alice") for _ in range(3)]
-    laptop.post(reverse("sessions_sign_out"))
+    laptop.post(reverse("sessions_sign_out"), {"everywhere": "1"})
     assert all(other.get("/").url.startswith("/accounts/login/") for other in others)
     assert laptop.get("/").status_code == 200
     assert len(refs(laptop.get(PAGE).content.decode())) == 1

@@ -22,11 +22,10 @@ def account_security(request):
 
 @require_POST
 def sessions_sign_out(request):
-    """Sign out one other session (`ref`) or every other one (no `ref`)."""
-    ref = request.POST.get("ref")
-    ended = services.sessions_end(
-        user=request.user, refs={ref} if ref else None, keep=request.session.session_key
-    )
+    """Sign out one other session (`ref`) or every other one (`everywhere`); a form with
+    neither (or a `ref` of no session of theirs) ends nothing."""
+    refs = None if request.POST.get("everywhere") else {request.POST.get("ref", "")}
+    ended = services.sessions_end(user=request.user, refs=refs, keep=request.session.session_key)
     if ended:
         messages.success(
             request,

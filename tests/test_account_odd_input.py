@@ -1,0 +1,73 @@
+"""Odd values in the sign-in, second-factor and session forms and in their `next`
+addresses: a page, a redirect or a 4xx, never a server error, and nothing changed."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+from qsessions.models import Session
+
+from tests.conftest import PASSWORD
+from tests.test_query_fuzz import TRICKY
+
+ODD = [*TRICKY, "x" * 5000, "<script>", "//evil.example/", "https://evil.example/", "%00"]
+
+
+def signed_in(username) -> Client:
+    client = Client(raise_request_exception=False)
+    assert client.post("/accounts/login/", {"login": username, "password": PASSWORD}).status_code
+    return client
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_sign_in_and_next_values_never_break_a_page(alice, value):
+    anonymous = Client(raise_request_exception=False)
+    for response in (
+        anonymous.post("/accounts/login/", {"login": value, "password": value}),
+        anonymous.get("/accounts/login/", {"next": value}),
+        anonymous.post("/accounts/login/?next=x", {"login": "alice", "password": value}),
+    ):
+        assert response.status_code in (200, 302, 400, 404, 429), value
+    signed = signed_in("alice")
+    for response in (
+        signed.get("/accounts/reauthenticate/", {"next": value}),
+        signed.post("/accounts/reauthenticate/", {"password": value, "next": value}),
+        signed.post("/accounts/2fa/totp/activate/", {"code": value}),
+        signed.post("/account/sessions/sign-out/", {"ref": value}),
+        signed.get("/account/", {"ref": value}),
+    ):
+        assert response.status_code in (200, 302, 400, 404, 405), value
+        if response.status_code == 302:
+            assert not response.url.startswith(("//", "http")), response.url
+    # None of it ended her session or set up a second factor.
+    assert signed.get("/").status_code == 200
+    assert not Authenticator.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_codes_on_the_code_page_are_refused_without_an_error(settings, charlie, value):
+    from scripts.live import totp
+
+    settings.SECOND_FACTOR_REQUIRED_FOR = frozenset()
+    owner = signed_in("charlie")
+    page = owner.get("/accounts/2fa/totp/activate/").content.decode()
+    import re
+
+    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
+    owner.post("/accounts/2fa/totp/activate/", {"code": totp(secret)})
+    client = Client(raise_request_exception=False)
+    client.post("/accounts/login/", {"login": "charlie", "password": PASSWORD})
+    response = client.post("/accounts/2fa/authenticate/", {"code": value})
+    assert response.status_code in (200, 400, 429), value
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_forms_only_ever_end_the_asking_persons_other_sessions(alice, bob):
+    alices, bobs = signed_in("alice"), signed_in("bob")
+    alices_other = signed_in("alice")
+    before = Session.objects.count()
+    for ref in ("", " ", "0" * 20, bobs.session.session_key):
+        alices.post("/account/sessions/sign-out/", {"ref": ref})
+    alices.post("/account/sessions/sign-out/", {})  # neither a session nor "everywhere"
+    assert Session.objects.count() == before
+    assert bobs.get("/").status_code == 200 and alices.get("/").status_code == 200
+    assert alices_other.get("/").status_code == 200
