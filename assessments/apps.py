@@ -68,7 +68,10 @@ def book_changed(sender, **kwargs):
     book_changed()
 
 
-def role_changed(sender, instance, **kwargs):
+def role_changed(sender, instance, created, update_fields=None, **kwargs):
+    # A consultant sharing the sector percentile saves that column alone: no role changes.
+    if not created and update_fields is not None and "role" not in update_fields:
+        return
     from orientacion.auth import forget_second_factor_check
 
     forget_second_factor_check(instance.user_id)

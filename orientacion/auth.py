@@ -162,6 +162,8 @@ def signed_in_recently(request) -> bool:
 def forget_second_factor_check(user_id) -> None:
     """A person's role or staff status changed: each of their sessions checks afresh
     whether a second factor is now required of them."""
+    if not settings.SECOND_FACTOR_REQUIRED_FOR:
+        return  # no session holds the check: nobody is asked for a second factor
     from qsessions.models import Session
 
     from orientacion.middleware import SECOND_FACTOR_CHECKED

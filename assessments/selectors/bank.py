@@ -56,9 +56,7 @@ class PublishedBankMemo:
         try:
             return self._values[key]
         except KeyError:
-            if len(self._values) >= self.MAX_ENTRIES:
-                self._values.clear()
-            return self._values.setdefault(key, build())
+            return self._keep(key, build())
 
     def bank(self, bank_id: int) -> QuestionBank:
         """The bank row itself, read once per worker once it is published."""
@@ -69,9 +67,12 @@ class PublishedBankMemo:
             bank = QuestionBank.objects.get(pk=bank_id)
             if bank.status != QuestionBank.Status.PUBLISHED:
                 return bank
-            if len(self._values) >= self.MAX_ENTRIES:
-                self._values.clear()
-            return self._values.setdefault(key, bank)
+            return self._keep(key, bank)
+
+    def _keep(self, key, value):
+        if len(self._values) >= self.MAX_ENTRIES:
+            self._values.clear()
+        return self._values.setdefault(key, value)
 
     def clear(self):
         self._values.clear()

@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments import selectors
 from assessments.models import OutgoingMail, SignInBrowser
 from assessments.services.mail import composes, mail_queue
 
@@ -124,11 +125,9 @@ def sessions_end(*, user, refs: set[str] | None, keep: str) -> int:
     """Sign the person out of their sessions named by `refs` (None: all), never the one
     with key `keep` (the one asking). Ended in the database, so refused by every worker
     and server at once. Returns how many ended."""
-    from assessments.selectors import sessions_of
-
     ending = [
         session
-        for session in sessions_of(user)
+        for session in selectors.sessions_of(user)
         if session.session_key != keep and (refs is None or session.ref in refs)
     ]
     for session in ending:
