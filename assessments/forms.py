@@ -2,11 +2,14 @@ import datetime
 import re
 
 import django_filters
+from allauth.account.forms import SignupForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.hashers import make_password
 from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape
@@ -456,4 +459,59 @@ class QueuedPasswordResetForm(PasswordResetForm):
         scheme = "https" if use_https else "http"
         services.password_reset_request(
             email=self.cleaned_data["email"], site_url=f"{scheme}://{request.get_host()}/"
+        )
+
+
+class ManagerSignUpForm(SignupForm):
+    """allauth's sign-up (e-mail, password) with the person's name and the organisation
+    they will assess, which they manage from the moment they confirm the address."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, validators=[single_line], required=True
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, validators=[single_line], required=False
+    )
+    organisation_name = forms.CharField(
+        label=_("Organisation"), max_length=200, validators=[single_line]
+    )
+    sector = forms.CharField(label=_("Sector"), max_length=100, validators=[single_line])
+    size_band = forms.ChoiceField(label=_("Size"), choices=Organisation.SizeBand.choices)
+    country = forms.CharField(
+        label=_("Country"), max_length=100, initial="España", validators=[single_line]
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "organisation_name",
+        "sector",
+        "size_band",
+        "country",
+    ]
+
+    def clean_organisation_name(self):
+        return self.cleaned_data["organisation_name"].strip()
+
+    def clean_sector(self):
+        return self.cleaned_data["sector"].strip()
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            # The new account's password would be hashed here: the same work, so that an
+            # address with an account takes as long to answer as one without.
+            make_password(self.cleaned_data.get("password1"))
+            return super().try_save(request)
+        with transaction.atomic():
+            return super().try_save(request)
+
+    def signup(self, request, user):
+        services.organisation_sign_up(
+            manager=user,
+            name=self.cleaned_data["organisation_name"],
+            sector=self.cleaned_data["sector"],
+            size_band=self.cleaned_data["size_band"],
+            country=self.cleaned_data["country"],
         )

@@ -787,6 +787,8 @@ class OutgoingMail(models.Model):
         PASSWORD_RESET = "password_reset", _("password reset")
         # What happened to the account's security: a password or second factor changed.
         ACCOUNT_NOTICE = "account_notice", _("account notice")
+        # The link that confirms the address a person signed up with.
+        ADDRESS_CONFIRMATION = "address_confirm", _("address confirmation")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -4,6 +4,7 @@ import time
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.stages import EmailVerificationStage
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
@@ -40,11 +41,23 @@ def typed_username(request, credentials) -> str | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """django-allauth, this installation's way: no sign-up page yet (accounts come from
-    invitations and the admin), and every mail through the task queue."""
+    """django-allauth, this installation's way: sign-up only while SIGNUP_OPEN, every mail
+    through the task queue, and the second factor for confirming sensitive changes."""
 
     def is_open_for_signup(self, request):
-        return False
+        return settings.SIGNUP_OPEN
+
+    def get_client_ip(self, request):
+        # The address sign-up is rate limited by, as the lockout sees it.
+        from orientacion.client_ip import client_ip
+
+        return client_ip(request) or super().get_client_ip(request)
+
+    def get_login_stages(self):
+        return [
+            VerifiedAddressStage.path if stage.endswith(".EmailVerificationStage") else stage
+            for stage in super().get_login_stages()
+        ]
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         from assessments import services
@@ -52,6 +65,30 @@ class AccountAdapter(DefaultAccountAdapter):
         services.account_notice_queue(
             user=user, notice=template_prefix, site_url=self.request.build_absolute_uri("/")
         )
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup):
+        """Queued: the worker writes the link (allauth's signed key of the address) when it
+        sends the mail, so no link waits in the database."""
+        from assessments import services
+
+        services.address_confirmation_queue(
+            address=emailconfirmation.email_address,
+            site_url=(request or self.request).build_absolute_uri("/"),
+        )
+
+    def send_account_already_exists_mail(self, email):
+        """Somebody signed up with an address that has an account: its owner hears of it,
+        the page says what it says to everyone."""
+        from allauth.account.internal.userkit import filter_users_by_email
+
+        from assessments import services
+
+        for user in filter_users_by_email(email, is_active=True):
+            services.account_notice_queue(
+                user=user,
+                notice="account/email/account_already_exists",
+                site_url=self.request.build_absolute_uri("/"),
+            )
 
     def is_reauthentication_required(self, *, app, **kwargs):
         from allauth.core import context
@@ -71,10 +108,26 @@ class AccountAdapter(DefaultAccountAdapter):
         return not is_mfa_enabled(user) and super().reauthenticate(user, password)
 
     def send_mail(self, template_prefix, email, context):
-        # Only mails with a one-time link would come here (e-mail confirmation, sign-in
-        # codes), and no page that sends one is open: refuse rather than send from the
-        # request, past the queue.
+        # Every mail allauth sends here has its own queued method above; anything else
+        # would be sent from the request, past the queue: refuse it.
         raise NotImplementedError(f"{template_prefix} is not sent through the mail queue")
+
+
+class VerifiedAddressStage(EmailVerificationStage):
+    """allauth's mandatory confirmation, for the addresses it was given at sign-up. An
+    account made by an invitation or by an admin has no allauth address record: its
+    address was proved by the invitation's one-time link (no password before it) or
+    typed by the admin, so it signs in as before."""
+
+    path = "orientacion.auth.VerifiedAddressStage"
+
+    def handle(self):
+        from allauth.account.models import EmailAddress
+
+        user = self.login.user
+        if user is not None and not EmailAddress.objects.filter(user=user).exists():
+            return None, True
+        return super().handle()
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -173,3 +226,8 @@ def forget_second_factor_check(user_id) -> None:
         if data.pop(SECOND_FACTOR_CHECKED, None) is not None:
             session.session_data = Session.get_session_store_class()().encode(data)
             session.save(update_fields=["session_data"])
+
+
+def signup_context(request) -> dict:
+    """Whether pages offer sign-up (the sign-in page's link)."""
+    return {"signup_open": settings.SIGNUP_OPEN}

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "orientacion.auth.signup_context",
             ],
         },
     },
@@ -280,7 +281,43 @@ LOGOUT_REDIRECT_URL = "account_login"
 # sign-in refused because Redis (where allauth would count) is down.
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SESSION_REMEMBER = True
-ACCOUNT_RATE_LIMITS = False
+# Managers sign up on their own (name, e-mail, password and their organisation) unless
+# SIGNUP_OPEN is off, as a private installation wants; an address must be confirmed from
+# the mailed link before anything opens. Sign-up answers the same for an address that has
+# an account (its owner gets a mail instead), so it never tells who is a user.
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_FORMS = {"signup": "assessments.forms.ManagerSignUpForm"}
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# The link opens a page whose button confirms: a mail scanner that follows links
+# confirms nothing.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Only sign-up is counted by allauth (in the cache: with Redis down, sign-up answers
+# "too many requests" rather than opening to a flood): per address the page's requests
+# come from, and one confirmation mail per address every few minutes, sent or not, whoever
+# asks. Everything else stays with django-axes (above).
+ACCOUNT_RATE_LIMITS = {
+    action: None
+    for action in (
+        "change_password",
+        "change_phone",
+        "manage_email",
+        "reset_password",
+        "reauthenticate",
+        "reset_password_from_key",
+        "login",
+        "request_login_code",
+        "login_failed",
+        "verify_phone",
+    )
+} | {
+    "signup": os.environ.get("SIGNUP_RATE_LIMIT", "5/m/ip,20/h/ip"),
+    "confirm_email": "1/3m/key",
+}
 ACCOUNT_ADAPTER = "orientacion.auth.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 # A mail (through the queue) when a password or a second factor changes.

@@ -4,7 +4,9 @@ selectors/; these are the names the views, forms and admin use."""
 
 from assessments.services.accounts import (
     account_notice_queue,
+    address_confirmation_queue,
     browser_signed_in,
+    organisation_sign_up,
     second_factor_reset,
     sessions_end,
 )
@@ -56,7 +58,9 @@ from assessments.services.rounds import (
 
 __all__ = [
     "account_notice_queue",
+    "address_confirmation_queue",
     "browser_signed_in",
+    "organisation_sign_up",
     "second_factor_reset",
     "sessions_end",
     "RETRY_DELAYS",

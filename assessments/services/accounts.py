@@ -1,12 +1,14 @@
 """What happens to a person's account that they must hear about, through the mail queue."""
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors
-from assessments.models import OutgoingMail, SignInBrowser
+from assessments.models import Membership, Organisation, OutgoingMail, SignInBrowser
 from assessments.services.mail import composes, mail_queue
 
 # Each event a notice tells of: its subject and what happened.
@@ -41,12 +43,26 @@ NOTICES = {
         _("A sign-in from a new browser"),
         _("Your Orientación account was signed in from a browser it had not used before."),
     ),
+    "account/email/account_already_exists": (
+        _("Somebody tried to sign up with your address"),
+        _(
+            "Somebody tried to create an Orientación account with this address, which "
+            "already has one. No new account was made."
+        ),
+    ),
     "second_factor_reset": (
         _("Your second factor was reset"),
         _(
             "An administrator removed the second factor of your Orientación account. You "
             "will be asked to set up a new one the next time you sign in."
         ),
+    ),
+}
+# What the person should do, where it is not "nothing, if it was you".
+NOTICE_ADVICE = {
+    "account/email/account_already_exists": _(
+        "If it was you, sign in with this address; if you have forgotten the password, "
+        "choose a new one from the sign-in page. If it was not you, there is nothing to do."
     ),
 }
 UNKNOWN_NOTICE = (
@@ -88,6 +104,7 @@ def _account_notice_text(mail: OutgoingMail) -> str:
         {
             "user": mail.user,
             "happened": happened,
+            "advice": NOTICE_ADVICE.get(mail.notice),
             "browser": browser,
             "when": timezone.localtime(mail.created_at),
             "site_url": mail.site_url.rstrip("/"),
@@ -150,3 +167,47 @@ def second_factor_reset(*, user, site_url: str) -> int:
             account_notice_queue(user=user, notice="second_factor_reset", site_url=site_url)
             forget_second_factor_check(user.pk)
     return removed
+
+
+def address_confirmation_queue(*, address, site_url: str) -> OutgoingMail:
+    """The mail with the link that confirms an address given at sign-up."""
+    with transaction.atomic():
+        return mail_queue(
+            kind=OutgoingMail.Kind.ADDRESS_CONFIRMATION,
+            recipient=address.email,
+            subject=str(_("Confirm your e-mail address")),
+            site_url=site_url,
+            user=address.user,
+        )
+
+
+@composes(OutgoingMail.Kind.ADDRESS_CONFIRMATION)
+def _address_confirmation_text(mail: OutgoingMail) -> str | None:
+    """Written when sent, with allauth's signed key for the address (nothing to store);
+    not needed once the address is confirmed or no longer the account's."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    address = EmailAddress.objects.filter(user=mail.user, email__iexact=mail.recipient).first()
+    if address is None or address.verified:
+        return None
+    key = EmailConfirmationHMAC(address).key
+    return render_to_string(
+        "account/email/address_confirmation.txt",
+        {
+            "user": mail.user,
+            "confirm_url": mail.site_url.rstrip("/") + reverse("account_confirm_email", args=[key]),
+            "days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+        },
+    )
+
+
+def organisation_sign_up(*, manager, name: str, sector: str, size_band: str, country: str):
+    """The organisation a person named when signing up, which they manage."""
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            name=name, sector=sector, size_band=size_band, country=country
+        )
+        Membership.objects.create(
+            user=manager, organisation=organisation, role=Membership.Role.MANAGER
+        )
+    return organisation
