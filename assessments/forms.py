@@ -515,3 +515,13 @@ class ManagerSignUpForm(SignupForm):
             size_band=self.cleaned_data["size_band"],
             country=self.cleaned_data["country"],
         )
+
+
+class ConsultantInviteForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("Consultant's first name"), max_length=150, validators=[single_line]
+    )
+    last_name = forms.CharField(
+        label=_("Consultant's last name"), max_length=150, required=False, validators=[single_line]
+    )
+    email = forms.EmailField(label=_("Consultant's e-mail"))

@@ -615,13 +615,14 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     # The role the person takes on accepting: a consultant invites a manager, a round's
-    # lead invites a respondent.
+    # lead invites a respondent, a manager invites their consultant.
     role = models.CharField(
         _("role"),
         max_length=12,
         choices=[
             (Membership.Role.MANAGER, Membership.Role.MANAGER.label),
             (Membership.Role.RESPONDENT, Membership.Role.RESPONDENT.label),
+            (Membership.Role.CONSULTANT, Membership.Role.CONSULTANT.label),
         ],
         default=Membership.Role.MANAGER,
     )

@@ -26,6 +26,11 @@ urlpatterns = [
         name="assessment_start",
     ),
     path("organisations/<id:organisation_id>/rounds/new/", views.round_start, name="round_start"),
+    path(
+        "organisations/<id:organisation_id>/consultants/",
+        views.organisation_consultants,
+        name="organisation_consultants",
+    ),
     path("assessments/<id:assessment_id>/", views.assessment_answer, name="assessment_answer"),
     path("assessments/<id:assessment_id>/round/", views.round_manage, name="round_manage"),
     path(

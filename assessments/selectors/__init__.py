@@ -40,6 +40,8 @@ from assessments.selectors.book import (
     sector_sharer,
 )
 from assessments.selectors.invitations import (
+    consultant_invitations_managed_by,
+    consultants_page,
     invitation_for_consultant,
     invitation_for_invitee,
     invitations_sent_by_consultants_of,
@@ -91,6 +93,8 @@ __all__ = [
     "current_results",
     "followed_organisations",
     "invitable_member_ids",
+    "consultant_invitations_managed_by",
+    "consultants_page",
     "invitation_for_consultant",
     "invitation_for_invitee",
     "invitations_sent_by_consultants_of",

@@ -30,6 +30,38 @@ def invitations_sent_by_consultants_of(user) -> QuerySet:
     )
 
 
+def consultant_invitations_managed_by(user) -> QuerySet:
+    """Invitations to follow, as a consultant, an organisation the user manages."""
+    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
+    return Invitation.objects.filter(
+        organisation__in=managed.values("organisation"), role=Membership.Role.CONSULTANT
+    )
+
+
+def consultants_page(organisation_id: int) -> dict:
+    """What a manager sees of who follows their organisation as a consultant: the
+    consultants and the invitations sent, each with its latest mail."""
+    return {
+        "consultants": Membership.objects.filter(
+            organisation_id=organisation_id, role=Membership.Role.CONSULTANT
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "pk"),
+        "invitations": Invitation.objects.filter(
+            organisation_id=organisation_id, role=Membership.Role.CONSULTANT
+        )
+        .select_related("invited_by")
+        .prefetch_related(
+            Prefetch(
+                "mails",
+                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
+                to_attr="mails_newest_first",
+            )
+        )
+        .order_by("-sent_at", "-pk"),
+    }
+
+
 def invitation_for_consultant(user, invitation_id: int):
     """An invitation to an organisation the user follows as a consultant, or 404."""
     invitation = invitations_sent_by_consultants_of(user).filter(pk=invitation_id).first()

@@ -123,6 +123,39 @@ def client_add(
 
 
 @transaction.atomic
+def consultant_invite(*, manager, organisation, email, first_name, last_name, site_url):
+    """A manager asks their consultant to follow the organisation: an e-mail invitation
+    that, once accepted, puts the organisation in the consultant's book. The manager sees
+    the same whether or not the address has an account."""
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(email).lower()
+    already = Invitation.objects.filter(
+        organisation=organisation,
+        email=email,
+        role=Membership.Role.CONSULTANT,
+        accepted_at=None,
+    )
+    if already.exists():
+        raise AssessmentError(
+            _("%(email)s is already invited and has not accepted yet.")
+            % {"email": email}
+        )
+    check_mail_limits(organisation, manager, 1)
+    consultant = account_for(NewPerson(first_name=first_name, last_name=last_name, email=email))
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        user=consultant,
+        email=email,
+        invited_by=manager,
+        role=Membership.Role.CONSULTANT,
+        new_account=not consultant.has_usable_password(),
+        sent_at=timezone.now(),
+    )
+    _invitation_mail(invitation, site_url)
+    return invitation
+
+
+@transaction.atomic
 def invitation_resend(*, invitation: Invitation, site_url: str) -> Invitation:
     """The invitation again, with a new link: the one sent before stops working."""
     invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
@@ -168,6 +201,8 @@ def _invitation_mail_text(mail: OutgoingMail) -> str | None:
     if not invitation.is_pending:
         return None
     user = invitation.user
+    if invitation.role == Membership.Role.CONSULTANT:
+        return _consultant_invitation_text(invitation, mail.site_url)
     if invitation.new_account:
         path = fresh_set_password_path(user)
         message = _(
@@ -191,6 +226,35 @@ def _invitation_mail_text(mail: OutgoingMail) -> str | None:
         else "",
         "organisation": invitation.organisation.name,
         "link": absolute_url(mail.site_url, path),
+        "username": user.get_username(),
+    }
+
+
+def _consultant_invitation_text(invitation: Invitation, site_url: str) -> str:
+    user = invitation.user
+    if invitation.new_account:
+        path = fresh_set_password_path(user)
+        message = _(
+            "Hello %(name)s,\n\n%(manager)s invites you to follow %(organisation)s as its "
+            "consultant in Orientación, the customer-orientation self-assessment: its "
+            "reports, progress and action plan. Choose your password here (the link works "
+            "once); your first sign-in accepts:\n\n%(link)s\n\nYour username is "
+            "%(username)s."
+        )
+    else:
+        path = fresh_join_path(invitation)
+        message = _(
+            "Hello %(name)s,\n\n%(manager)s invites you to follow %(organisation)s as its "
+            "consultant in Orientación: it joins your portfolio when you accept. Sign in as "
+            "%(username)s and accept here:\n\n%(link)s\n\nIf you do not know this "
+            "organisation, ignore this message: nothing changes until you accept."
+        )
+    manager = invitation.invited_by
+    return message % {
+        "name": user.first_name or user.get_username(),
+        "manager": (manager.get_full_name() or manager.get_username()) if manager else "",
+        "organisation": invitation.organisation.name,
+        "link": absolute_url(site_url, path),
         "username": user.get_username(),
     }
 

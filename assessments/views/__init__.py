@@ -1,5 +1,6 @@
 from assessments.views.accounts import account_security, sessions_sign_out
 from assessments.views.assessments import (
+    organisation_consultants,
     assessment_answer,
     assessment_chart,
     assessment_export,
@@ -45,6 +46,7 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "organisation_consultants",
     "account_security",
     "sessions_sign_out",
     "mail_retry",

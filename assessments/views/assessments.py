@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import answer_page, comparison, downloads, plan, reports, selectors, services
-from assessments.forms import AnswersForm
+from assessments.forms import AnswersForm, ConsultantInviteForm
 from assessments.models import Membership
 
 MANAGER = [Membership.Role.MANAGER]
@@ -350,8 +350,41 @@ def invitation_accept(request, secret: str):
             return redirect("home")
         if membership.role == membership.Role.MANAGER:
             message = _("You now manage %(organisation)s.")
+        elif membership.role == membership.Role.CONSULTANT:
+            message = _("%(organisation)s is now in your portfolio.")
         else:
             message = _("You can now answer the rounds of %(organisation)s you are invited to.")
         messages.success(request, message % {"organisation": membership.organisation.name})
         return redirect("home")
     return render(request, "assessments/invitation_accept.html", {"invitation": invitation})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_consultants(request, organisation_id: int):
+    """A manager invites their consultant by e-mail, and sees who follows the organisation."""
+    membership = selectors.membership_for_user(request.user, organisation_id, roles=MANAGER)
+    organisation = membership.organisation
+    form = ConsultantInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.consultant_invite(
+                manager=request.user,
+                organisation=organisation,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The invitation to %(email)s is queued: this page shows when it has "
+                    "left. %(organisation)s joins their portfolio when they accept."
+                )
+                % {"email": invitation.email, "organisation": organisation.name},
+            )
+            return redirect("organisation_consultants", organisation_id=organisation.pk)
+    context = {"organisation": organisation, "form": form, **selectors.consultants_page(organisation.pk)}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assessments/consultants.html", context, status=status)

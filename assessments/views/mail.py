@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import selectors, services
+from assessments.models import Membership
 
 
 @require_POST
@@ -21,4 +22,6 @@ def mail_retry(request, mail_id: int):
         )
     if mail.assessment_id is not None:
         return redirect("round_manage", assessment_id=mail.assessment_id)
+    if mail.invitation.role == Membership.Role.CONSULTANT:
+        return redirect("organisation_consultants", organisation_id=mail.organisation_id)
     return redirect("invitations")
