@@ -13,7 +13,9 @@ how many wrong passwords it takes to be locked out, and whether the right passwo
 gets in; whether a session signed out from "Dónde has iniciado sesión" is refused by every
 worker of two servers; the Content-Security-Policy and Cache-Control
 headers of each kind of page; and, for a round's lead inviting an address that has an
-account against a new one, the time of each start and whether the lead's pages differ.
+account against a new one, the time of each start and whether the lead's pages differ;
+how 200 sign-ups from one client address are answered; and a sign-up for an address with
+an account against a new one: the time of each and whether the answers differ.
 Every request goes to 127.0.0.1 and the servers stop at the end.
 """
 
@@ -278,6 +280,83 @@ def session_signed_out_from_the_list(servers: list[str], requests: int) -> int:
     )
 
 
+SIGN_UP = "/accounts/signup/"
+
+
+def sign_up_form(email: str) -> dict[str, str]:
+    return {
+        "first_name": "Prueba",
+        "last_name": "Registro",
+        "email": email,
+        "password1": "una clave de registro larga 2026",
+        "organisation_name": "Registro S.L.",
+        "sector": "Servicios",
+        "size_band": "small",
+        "country": "España",
+    }
+
+
+def sign_ups_from_one_address(url: str, attempts: int) -> dict[int, int]:
+    """`attempts` sign-ups of new addresses, all from one client address: how many got
+    each status."""
+    statuses: dict[int, int] = {}
+    for n in range(attempts):
+        response = live.Browser().post_form(
+            url + SIGN_UP,
+            url + SIGN_UP,
+            sign_up_form(f"flood.{n}.{os.getpid()}@example.com"),
+            {"X-Forwarded-For": "203.0.113.7"},
+        )
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+    return statuses
+
+
+def sign_up_timing(url: str, pairs: int) -> tuple[list[float], list[float], int]:
+    """Sign-ups for an address with an account (the demo's people, in turn) and for a new
+    one, alternating, each from its own client address so that the rate limit stays out
+    of it: the time of each POST, and how many answers (status, redirect and the page it
+    leads to, address and CSRF token aside) differ from the first new one's."""
+    existing = ["elena", "pablo", "luis", "marta", "jordi", "raul", "nuria", "ana"]
+    times = {"existing": [], "new": []}
+    answers = {"existing": [], "new": []}
+    for n in range(pairs):
+        for kind in ("existing", "new"):
+            address = (
+                f"{existing[n % len(existing)]}@demo.orientacion.test"
+                if kind == "existing"
+                else f"nuevo.{n}.{os.getpid()}@example.com"
+            )
+            browser = live.Browser()
+            page = browser.request(url + SIGN_UP)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            forwarded = {"X-Forwarded-For": f"198.51.{n // 200}.{n % 200 + (kind == 'new')}"}
+            began = time.perf_counter()
+            response = browser.request(
+                url + SIGN_UP,
+                {**sign_up_form(address), "csrfmiddlewaretoken": token},
+                {"Referer": url + SIGN_UP, **forwarded},
+            )
+            times[kind].append((time.perf_counter() - began) * 1000)
+            location = response.headers.get("Location") or ""
+            landing = browser.request(url + location).text if location else response.text
+            answers[kind].append(
+                (response.status, location, _without_ids(landing.replace(address, "ADDRESS")))
+            )
+    reference = answers["new"][0]
+    differing = sum(answer != reference for answer in answers["existing"] + answers["new"])
+    return times["existing"], times["new"], differing
+
+
+def _print_times(rows) -> None:
+    for label, times in rows:
+        ordered = sorted(times)
+        low, high = ordered[len(ordered) // 10], ordered[len(ordered) * 9 // 10]
+        print(
+            f"    {label:16} median {statistics.median(times):6.1f}  "
+            f"p10 {low:6.1f}  p90 {high:6.1f}"
+        )
+
+
 def _without_ids(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
     html = re.sub(r"/\d+/", "/ID/", html)
@@ -344,16 +423,29 @@ def main():
             f"  a round inviting an address with an account vs a new one ({pairs} each, "
             "alternating, ms):"
         )
-        for label, times in (("with an account", existing), ("new address", new)):
-            ordered = sorted(times)
-            low, high = ordered[len(ordered) // 10], ordered[len(ordered) * 9 // 10]
-            print(
-                f"    {label:16} median {statistics.median(times):6.1f}  "
-                f"p10 {low:6.1f}  p90 {high:6.1f}"
-            )
+        _print_times((("with an account", existing), ("new address", new)))
         print(
             f"    lead's round pages differing from the others (ids and address aside): {differing}"
         )
+        # Behind one trusted proxy, so that each request can come from an address of its own.
+        with live.gunicorn(
+            {**environment, "TRUSTED_PROXY_COUNT": "1"}, workers=2, project=project
+        ) as url:
+            attempts = 200
+            statuses = sign_ups_from_one_address(url, attempts)
+            print(
+                f"  {attempts} sign-ups from one address (limit "
+                f"{environment.get('SIGNUP_RATE_LIMIT', '5/m/ip,20/h/ip')}): "
+                + ", ".join(f"{n} answered {status}" for status, n in sorted(statuses.items()))
+            )
+            sign_up_pairs = 40
+            existing, new, differing = sign_up_timing(url, sign_up_pairs)
+        print(
+            f"  sign-up with an address that has an account vs a new one ({sign_up_pairs} "
+            "each, alternating, ms):"
+        )
+        _print_times((("with an account", existing), ("new address", new)))
+        print(f"    answers differing from the others (address aside): {differing}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ address already has an account; sign-up is rate limited and can be turned off.""
 
 import re
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client

@@ -137,8 +137,7 @@ def consultant_invite(*, manager, organisation, email, first_name, last_name, si
     )
     if already.exists():
         raise AssessmentError(
-            _("%(email)s is already invited and has not accepted yet.")
-            % {"email": email}
+            _("%(email)s is already invited and has not accepted yet.") % {"email": email}
         )
     check_mail_limits(organisation, manager, 1)
     consultant = account_for(NewPerson(first_name=first_name, last_name=last_name, email=email))

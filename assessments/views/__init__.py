@@ -1,6 +1,5 @@
 from assessments.views.accounts import account_security, sessions_sign_out
 from assessments.views.assessments import (
-    organisation_consultants,
     assessment_answer,
     assessment_chart,
     assessment_export,
@@ -10,6 +9,7 @@ from assessments.views.assessments import (
     healthz,
     home,
     invitation_accept,
+    organisation_consultants,
     server_error,
 )
 from assessments.views.mail import mail_retry

@@ -385,6 +385,10 @@ def organisation_consultants(request, organisation_id: int):
                 % {"email": invitation.email, "organisation": organisation.name},
             )
             return redirect("organisation_consultants", organisation_id=organisation.pk)
-    context = {"organisation": organisation, "form": form, **selectors.consultants_page(organisation.pk)}
+    context = {
+        "organisation": organisation,
+        "form": form,
+        **selectors.consultants_page(organisation.pk),
+    }
     status = 400 if request.method == "POST" else 200
     return render(request, "assessments/consultants.html", context, status=status)

@@ -632,3 +632,48 @@ def test_a_consultant_sets_up_a_second_factor_signs_in_with_codes_and_ends_a_ses
     assert phone.page.locator("main tbody tr").count() == 1
     borrowed.page.goto(borrowed.base_url + "/portfolio/")
     assert "/accounts/login/" in borrowed.page.url
+
+
+def test_a_manager_signs_up_confirms_answers_and_reads_the_report(visit):
+    from django.core import mail
+
+    tab = visit()
+    page = tab.page
+    tab.goto("/accounts/login/")
+    page.click("text=Crea una cuenta para tu organización")
+    page.wait_for_selector("h1:has-text('Crear una cuenta')")
+    assert tab.accessibility_violations() == []
+    page.fill("#id_first_name", "Irene")
+    page.fill("#id_last_name", "Campos")
+    page.fill("#id_email", "irene@example.com")
+    page.fill("#id_password1", "una clave nueva y larga 31")
+    page.fill("#id_organisation_name", "Librería La Esquina")
+    page.fill("#id_sector", "Comercio")
+    page.select_option("#id_size_band", "micro")
+    tab.shot("sign-up")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("h1:has-text('Confirma tu dirección de correo')")
+    tab.shot("confirm-sent")
+    assert tab.accessibility_violations() == []
+    tab.goto("/")
+    assert "/accounts/login/" in page.url  # nothing opens before the address is confirmed
+
+    work_the_queue()
+    (message,) = [m for m in mail.outbox if m.to == ["irene@example.com"]]
+    link = re.search(r"https?://\S+", message.body).group(0)
+    page.goto(link)
+    page.click("text=Confirmar y abrir mi cuenta")
+    page.wait_for_selector("text=Empezar la autoevaluación")
+    tab.shot("landing")
+    assert tab.accessibility_violations() == []
+    page.click("text=Empezar la autoevaluación")
+    page.wait_for_url(re.compile(r".*/assessments/\d+/$"))
+    for number in range(1, 21):
+        answer(page, number, "yes" if number % 3 else "partly")
+    page.click("button[value=submit]")
+    page.wait_for_url(re.compile(r".*/report/$"))
+    assert len(wait_for_charts(page)) == 3
+    tab.shot("report")
+    assert "Librería La Esquina" in page.text_content("main")
+    assert page.locator("#work-first-title ~ ol [data-area]").count() > 0
+    assert tab.accessibility_violations() == []

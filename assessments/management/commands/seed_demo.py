@@ -339,7 +339,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
-            "judged"
+            "judged, and 'Consultores' (carmen follows it; victor is invited)"
         )
 
     def _second_factor(self, victor):
@@ -351,6 +351,19 @@ class Command(BaseCommand):
         if not Authenticator.objects.filter(user=victor).exists():
             TOTP.activate(victor, DEMO_TOTP_SECRET)
             RecoveryCodes.activate(victor)
+        # jordi asked victor yesterday to follow Metalúrgica Ibérica too ("Consultores"
+        # on jordi's home page); victor has not accepted, so it is not in his portfolio.
+        Invitation.objects.get_or_create(
+            organisation=Organisation.objects.get(name="Metalúrgica Ibérica"),
+            user=victor,
+            role=CONSULTANT,
+            defaults={
+                "email": victor.email,
+                "invited_by": get_user_model().objects.get(username="jordi"),
+                "new_account": False,
+                "sent_at": timezone.now() - timedelta(days=1),
+            },
+        )
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(
