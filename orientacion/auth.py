@@ -5,6 +5,7 @@ import time
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
+from allauth.account.views import EmailView
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
@@ -62,8 +63,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         from assessments import services
 
+        # `email`: the address told, where it is not the account's (the old one, after a
+        # change of address).
         services.account_notice_queue(
-            user=user, notice=template_prefix, site_url=self.request.build_absolute_uri("/")
+            user=user,
+            notice=template_prefix,
+            site_url=self.request.build_absolute_uri("/"),
+            recipient=email,
         )
 
     def send_confirmation_mail(self, request, emailconfirmation, signup):
@@ -231,3 +237,21 @@ def forget_second_factor_check(user_id) -> None:
 def signup_context(request) -> dict:
     """Whether pages offer sign-up (the sign-in page's link)."""
     return {"signup_open": settings.SIGNUP_OPEN}
+
+
+class AddressChangeView(EmailView):
+    """allauth's change of address (ACCOUNT_CHANGE_EMAIL: one address, the new one
+    confirmed before it replaces the old). An account made by invitation or by the admin
+    has no allauth address record yet: its address, proved or given as VerifiedAddressStage
+    says, is recorded as confirmed first, or allauth would record it unconfirmed and the
+    next sign-in would ask for a confirmation."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        user = request.user
+        if user.email and not EmailAddress.objects.filter(user=user).exists():
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
+            )
+        return super().dispatch(request, *args, **kwargs)

@@ -296,6 +296,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # confirms nothing.
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# An account has one address; a new one replaces it once confirmed from its link.
+ACCOUNT_CHANGE_EMAIL = True
 # Only sign-up is counted by allauth (in the cache: with Redis down, sign-up answers
 # "too many requests" rather than opening to a flood): per address the page's requests
 # come from, and one confirmation mail per address every few minutes, sent or not, whoever

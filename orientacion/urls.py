@@ -3,16 +3,11 @@ from allauth.account.decorators import reauthentication_required, secure_admin_l
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from assessments.forms import QueuedPasswordResetForm
-
-
-def _not_here(request):
-    raise Http404
-
+from orientacion.auth import AddressChangeView
 
 # The admin signs in through the site's own sign-in, second factor included: its own form
 # would be a way around it.
@@ -44,9 +39,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    # No page manages e-mail addresses yet (an account's address is its user's): allauth's
-    # would send confirmations outside the mail queue.
-    path("accounts/email/", _not_here, name="account_email_closed"),
+    # Changing the account's address: the new one is confirmed from a link mailed to it,
+    # the old one is told, and the change confirms who asks like a password change does.
+    path(
+        "accounts/email/",
+        reauthentication_required(AddressChangeView.as_view()),
+        name="account_email",
+    ),
     # A password change confirms who asks (the second factor if they have one) when they
     # signed in more than ten minutes ago, like changes to the second factor do.
     path(

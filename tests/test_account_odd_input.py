@@ -65,3 +65,50 @@ def test_sign_out_forms_only_ever_end_the_asking_persons_other_sessions(alice, b
     assert Session.objects.count() == before
     assert bobs.get("/").status_code == 200 and alices.get("/").status_code == 200
     assert alices_other.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_sign_up_address_and_invitation_values_change_nothing(
+    settings, alice, bravo, bob, value
+):
+    from django.contrib.auth import get_user_model
+
+    # Every field's odd value from one address: more than the limit a minute.
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "100/m/ip"}
+
+    from assessments.models import Invitation, Organisation, OutgoingMail
+
+    users, organisations = get_user_model().objects.count(), Organisation.objects.count()
+    anonymous = Client(raise_request_exception=False)
+    fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "organisation_name",
+        "sector",
+        "size_band",
+        "country",
+    ]
+    for field in fields:
+        data = {name: "x@example.com" if name == "email" else "ok" for name in fields}
+        data[field] = value
+        response = anonymous.post("/accounts/signup/", data)
+        assert response.status_code in (200, 400), (field, value)
+    assert anonymous.get(f"/accounts/confirm-email/{value}/").status_code in (200, 404)
+    assert anonymous.post(f"/accounts/confirm-email/{value}/").status_code in (200, 302, 404)
+    signed = signed_in("alice")
+    for action in ("action_add", "action_send", "action_remove", "action_primary"):
+        response = signed.post("/accounts/email/", {"email": value, action: ""})
+        assert response.status_code in (200, 302, 400), (action, value)
+    manager = signed_in("bob")
+    response = manager.post(
+        f"/organisations/{bravo.pk}/consultants/",
+        {"first_name": value, "last_name": value, "email": value},
+    )
+    assert response.status_code in (200, 302, 400)
+    alice.refresh_from_db()
+    assert alice.email == "" and signed.get("/").status_code == 200
+    assert get_user_model().objects.count() == users
+    assert Organisation.objects.count() == organisations
+    assert not Invitation.objects.exists() and not OutgoingMail.objects.exists()

@@ -163,3 +163,47 @@ def test_accounts_made_by_invitation_or_admin_sign_in_without_a_confirmation(cli
     make_user("olga", email="olga@example.com")
     response = client.post(SIGN_IN, {"login": "olga@example.com", "password": PASSWORD})
     assert response.status_code == 302 and response.url == "/"
+
+
+def test_changing_the_address_confirms_the_new_one_and_tells_the_old(
+    alice, django_capture_on_commit_callbacks
+):
+    alice.email = "alice@example.com"
+    alice.save()
+    client = Client()
+    client.post(SIGN_IN, {"login": "alice", "password": PASSWORD})
+    page = client.get("/accounts/email/")
+    assert page.status_code == 200 and "alice@example.com" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/email/", {"email": "alice.new@example.com", "action_add": ""}
+        )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"  # nothing changes before the confirmation
+    link = mailed_link("alice.new@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link)
+    alice.refresh_from_db()
+    assert alice.email == "alice.new@example.com"
+    work_the_queue()
+    (notice,) = [m for m in mail.outbox if m.to == ["alice@example.com"]]
+    assert "changed" in notice.subject or "cambi" in notice.subject
+    # The account still signs in without asking for a confirmation, with the new address.
+    again = Client()
+    signed_in = again.post(SIGN_IN, {"login": "alice.new@example.com", "password": PASSWORD})
+    assert signed_in.url == "/"
+    old = Client().post(SIGN_IN, {"login": "alice@example.com", "password": PASSWORD})
+    assert old.status_code == 200  # the form again, with its error
+
+
+def test_changing_the_address_asks_who_it_is_after_ten_minutes(alice, settings):
+    alice.email = "alice@example.com"
+    alice.save()
+    client = Client()
+    client.post(SIGN_IN, {"login": "alice", "password": PASSWORD})
+    session = client.session
+    session["signed_in_at"] -= 11 * 60
+    session.save()
+    response = client.get("/accounts/email/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/reauthenticate/")

@@ -43,6 +43,13 @@ NOTICES = {
         _("A sign-in from a new browser"),
         _("Your Orientación account was signed in from a browser it had not used before."),
     ),
+    "account/email/email_changed": (
+        _("Your e-mail address was changed"),
+        _(
+            "The e-mail address of your Orientación account was changed: its mail now goes "
+            "to the new address, and this one no longer signs in."
+        ),
+    ),
     "account/email/account_already_exists": (
         _("Somebody tried to sign up with your address"),
         _(
@@ -71,16 +78,19 @@ UNKNOWN_NOTICE = (
 )
 
 
-def account_notice_queue(*, user, notice: str, site_url: str) -> OutgoingMail | None:
-    """Tell a person what just happened to their account, at their account's address
-    (none: nothing to send)."""
-    if not user.email:
+def account_notice_queue(
+    *, user, notice: str, site_url: str, recipient: str | None = None
+) -> OutgoingMail | None:
+    """Tell a person what just happened to their account, at their account's address or
+    at `recipient` (the address it had, after a change); none: nothing to send."""
+    recipient = recipient or user.email
+    if not recipient:
         return None
     subject, _text = NOTICES.get(notice, UNKNOWN_NOTICE)
     with transaction.atomic():
         return mail_queue(
             kind=OutgoingMail.Kind.ACCOUNT_NOTICE,
-            recipient=user.email,
+            recipient=recipient,
             subject=str(subject),
             site_url=site_url,
             user=user,
@@ -195,6 +205,8 @@ def _address_confirmation_text(mail: OutgoingMail) -> str | None:
         "account/email/address_confirmation.txt",
         {
             "user": mail.user,
+            # A change of address: the account has a confirmed address already.
+            "changing": EmailAddress.objects.filter(user=mail.user, verified=True).exists(),
             "confirm_url": mail.site_url.rstrip("/") + reverse("account_confirm_email", args=[key]),
             "days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
         },
