@@ -72,6 +72,19 @@ class AccountAdapter(DefaultAccountAdapter):
             recipient=email,
         )
 
+    def add_message(self, request, level, message_template=None, message_context=None, **kw):
+        # allauth says "confirmation sent to …" only when it sent one, and sends one per
+        # address every few minutes: a sign-up repeated for an address would read
+        # differently. The page after sign-up says it for every address instead.
+        from django.urls import reverse
+
+        if (
+            message_template == "account/messages/email_confirmation_sent.txt"
+            and request.path == reverse("account_signup")
+        ):
+            return
+        super().add_message(request, level, message_template, message_context, **kw)
+
     def send_confirmation_mail(self, request, emailconfirmation, signup):
         """Queued: the worker writes the link (allauth's signed key of the address) when it
         sends the mail, so no link waits in the database."""

@@ -94,19 +94,22 @@ def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail(
 ):
     alice.email = "alice@example.com"
     alice.save()
-    pages = {}
-    for email in ["alice@example.com", "nobody@example.com"]:
+    pages = []
+    # Twice each: the second time within the few minutes one address gets one mail.
+    for email in ["alice@example.com", "nobody@example.com"] * 2:
         client = Client()
         with django_capture_on_commit_callbacks(execute=True):
             response = sign_up(client, email=email)
         followed = client.get(response.url)
-        pages[email] = (
-            response.status_code,
-            response.url,
-            followed.status_code,
-            CSRF_TOKEN.sub("", followed.content.decode().replace(email, "EMAIL")),
+        pages.append(
+            (
+                response.status_code,
+                response.url,
+                followed.status_code,
+                CSRF_TOKEN.sub("", followed.content.decode().replace(email, "EMAIL")),
+            )
         )
-    assert pages["alice@example.com"] == pages["nobody@example.com"]
+    assert pages[0] == pages[1] == pages[2] == pages[3]
     work_the_queue()
     # Alice's account is untouched and she hears of the attempt; no second account exists.
     assert get_user_model().objects.filter(email__iexact="alice@example.com").count() == 1
