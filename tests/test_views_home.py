@@ -52,8 +52,9 @@ def test_home_query_count_does_not_grow_with_assessments(
     client.get("/")
     for _ in range(5):
         services.assessment_start(organisation=acme, user=alice)
-    # session, user, memberships+organisations, assessments (+started_by, bank)
-    with django_assert_num_queries(4):
+    # session, user, memberships+organisations, assessments (+started_by, bank), the
+    # count of organisations followed as a consultant (none)
+    with django_assert_num_queries(5):
         client.get("/")
 
 
@@ -64,3 +65,43 @@ def test_a_visitor_switches_the_sign_in_page_to_english(client):
     assert response.status_code == 302 and response.url == login
     page = client.get(login).content.decode()
     assert 'lang="en"' in page and "Sign in" in page
+
+
+def test_a_consultants_home_counts_the_book_and_shows_its_latest_results_only(
+    client, bank, django_assert_num_queries
+):
+    """The home page of a consultant with a large book stays the size of a small one's:
+    the organisations are counted and the five latest results shown; the portfolio pages
+    through the rest."""
+    from assessments import services
+    from assessments.models import Membership, Organisation
+    from tests.conftest import all_choices, answer_inputs, make_user
+
+    consultant = make_user("big-book")
+    manager = make_user("their-manager")
+
+    def follow(count, start):
+        for n in range(start, start + count):
+            organisation = Organisation.objects.create(
+                name=f"Cliente {n:03d}", sector="Retail", size_band="small", country="España"
+            )
+            Membership.objects.create(user=consultant, organisation=organisation, role="consultant")
+            Membership.objects.create(user=manager, organisation=organisation, role="manager")
+            if n % 2 == 0:
+                assessment = services.assessment_start(organisation=organisation, user=manager)
+                services.answers_submit(
+                    assessment=assessment, user=manager, answers=answer_inputs(bank, all_choices())
+                )
+
+    client = client_for(client, consultant)
+    follow(10, 0)  # five with a result
+    small = client.get("/")
+    follow(40, 10)
+    # session, user, memberships (none but the book's), the book's count and latest results
+    with django_assert_num_queries(5):
+        large = client.get("/")
+    page = large.content.decode()
+    assert "Sigues 50 organizaciones; 25 con resultado." in page
+    assert page.count('<th scope="row">') == 5  # the latest five results
+    assert "Cliente 048" in page and "Cliente 000" not in page
+    assert abs(len(page) - len(small.content)) < 20  # the names and counts aside

@@ -27,6 +27,7 @@ from assessments.selectors.book import (
     benchmark,
     book_area_scores,
     book_changed,
+    book_glance,
     book_score_counts,
     current_area_scores,
     current_results,
@@ -68,6 +69,7 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "book_glance",
     "account_roles",
     "session_ref",
     "sessions_of",

@@ -25,8 +25,11 @@ def memberships_for_home(user) -> QuerySet[Membership]:
         .annotate(invited=Exists(own), my_submitted_at=Subquery(own.values("submitted_at")[:1]))
         .order_by("-created_at")
     )
+    # The organisations a consultant follows are listed in the portfolio, by the page: the
+    # home page only counts them (book_glance), so that it stays small whatever the book.
     return (
         Membership.objects.filter(user=user)
+        .exclude(role=Membership.Role.CONSULTANT)
         .select_related("organisation")
         .prefetch_related(Prefetch("organisation__assessments", queryset=assessments))
         .order_by("organisation__name")

@@ -33,11 +33,11 @@ def home(request):
             for a in membership.organisation.assessments.all()
             if membership.role != Membership.Role.RESPONDENT or a.invited
         ]
-    is_consultant = any(m.role == Membership.Role.CONSULTANT for m in memberships)
+    book = selectors.book_glance(request.user)
     return render(
         request,
         "assessments/home.html",
-        {"memberships": memberships, "is_consultant": is_consultant},
+        {"memberships": memberships, "is_consultant": book is not None, "book": book},
     )
 
 
