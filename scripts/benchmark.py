@@ -32,6 +32,9 @@ ENV = {
     "LOG_LEVEL": "ERROR",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "ACCESS_LOG": "/dev/null",
+    # Pages are measured here, not signing in: the consultant and the admin the test
+    # client signs in have no second factor.
+    "SECOND_FACTOR_REQUIRED_FOR": "none",
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orientacion.settings")
@@ -550,6 +553,32 @@ def portfolio_figures():
     )
 
 
+def invitations_of(consultant, organisations) -> None:
+    """An accepted invitation to manage each organisation, from its consultant."""
+    from django.utils import timezone
+
+    from assessments.models import Invitation
+
+    invitee, _created = get_user_model().objects.get_or_create(username="bench-invitee")
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        (
+            Invitation(
+                organisation=organisation,
+                user=invitee,
+                email=f"manager{organisation.pk}@example.com",
+                invited_by=consultant,
+                role=Membership.Role.MANAGER,
+                new_account=False,
+                sent_at=now,
+                accepted_at=now,
+            )
+            for organisation in organisations
+        ),
+        batch_size=1000,
+    )
+
+
 BOOKS = [int(n) for n in os.environ.get("BENCH_BOOKS", "500,5000,20000").split(",")]
 
 
@@ -557,21 +586,31 @@ def book_figures():
     """The portfolio of a growing book: its first page, a middle page and a search by name,
     each with its median time, queries and size, for each size of BOOKS."""
     print(f"\nA consultant's book, 4 submitted assessments each (median of {RUNS} runs):")
+    staff = get_user_model().objects.create_user("bench-admin", is_staff=True, is_superuser=True)
     for size in BOOKS:
         consultant = get_user_model().objects.create_user(f"bench-book-{size}")
         start = time.perf_counter()
-        bulk_portfolio(consultant, size, 4, prefix=f"B{size} ")
+        organisations = bulk_portfolio(consultant, size, 4, prefix=f"B{size} ")
+        invitations_of(consultant, organisations)
         built = time.perf_counter() - start
         client = Client()
         client.force_login(consultant)
+        admin = Client()
+        admin.force_login(staff)
         middle = max(1, size // 50 // 2)
         pages = {
-            "first page": reverse("portfolio"),
-            f"page {middle}": reverse("portfolio") + f"?page={middle}",
-            "search by name": reverse("portfolio") + f"?q=cliente+{size // 3:05d}",
+            "first page": (client, reverse("portfolio")),
+            f"page {middle}": (client, reverse("portfolio") + f"?page={middle}"),
+            "search by name": (client, reverse("portfolio") + f"?q=cliente+{size // 3:05d}"),
+            "consultant's home page": (client, reverse("home")),
+            "invitations": (client, reverse("invitations")),
+            "admin: organisations": (admin, "/admin/assessments/organisation/"),
+            "admin: assessments": (admin, "/admin/assessments/assessment/"),
+            "admin: invitations": (admin, "/admin/assessments/invitation/"),
+            "admin: users": (admin, "/admin/auth/user/"),
         }
         print(f"  {size} organisations (built in {built:.1f} s):")
-        for label, url in pages.items():
+        for label, (client, url) in pages.items():
             executed = []
 
             def count(execute, sql, params, many, context, executed=executed):

@@ -218,3 +218,39 @@ def test_each_consultant_sees_only_the_invitations_of_the_clients_they_follow(
     anonymous = Client().get(join_link)
     assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("account_login"))
     assert not Membership.objects.filter(user=bob, organisation__name="Otra S.L.").exists()
+
+
+def test_the_invitations_page_shows_fifty_at_a_time_with_the_same_queries(client, consultant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    invitee = make_user("invitee")
+    now = timezone.now()
+
+    def invite(count, start):
+        for n in range(start, start + count):
+            organisation = Organisation.objects.create(
+                name=f"Cliente {n:03d}", sector="Comercio", size_band="micro", country="Perú"
+            )
+            Membership.objects.create(user=consultant, organisation=organisation, role="consultant")
+            Invitation.objects.create(
+                organisation=organisation,
+                user=invitee,
+                email=f"m{n}@example.org",
+                invited_by=consultant,
+                sent_at=now - timedelta(minutes=n),
+            )
+
+    client = client_for(client, consultant)
+    invite(51, 0)  # two pages: a list that fits on one needs no count
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("invitations"))
+    invite(9, 51)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(reverse("invitations")).content.decode()
+    assert len(many) == len(few)
+    assert first.count("data-invitation=") == 50
+    assert "m0@example.org" in first and "m50@example.org" not in first
+    second = client.get(reverse("invitations"), {"page": 2}).content.decode()
+    assert second.count("data-invitation=") == 10 and "m59@example.org" in second
+    assert client.get(reverse("invitations"), {"page": "x"}).status_code == 404

@@ -276,10 +276,16 @@ def _invitation_sent(invitation) -> str:
 @require_GET
 def invitations(request):
     _require_consultant(request.user)
+    page, _per_page = _page(request, selectors.invitations_sent_by_consultants_of(request.user))
     return render(
         request,
         "assessments/invitations.html",
-        {"invitations": selectors.invitations_sent_by_consultants_of(request.user)},
+        {
+            "invitations": page.object_list,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "page_query": _query_without(request, "page"),
+        },
     )
 
 
