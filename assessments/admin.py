@@ -11,6 +11,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,6 +27,8 @@ from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Area,
     Assessment,
+    Firm,
+    FirmMember,
     Invitation,
     Membership,
     Organisation,
@@ -386,10 +389,47 @@ class MembershipInline(admin.StackedInline):
     autocomplete_fields = ["user"]
 
 
+class FirmMemberInline(admin.TabularInline):
+    model = FirmMember
+    extra = 1
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "is_active", "joined_at"]
+    readonly_fields = ["joined_at"]
+
+
+@admin.register(Firm)
+class FirmAdmin(admin.ModelAdmin):
+    """The site's admin creates firms and names their first partner; partners run them
+    from the firm's page in the app."""
+
+    list_display = ["name", "whole_book_readers", "member_count", "client_count", "created_at"]
+    search_fields = ["name"]
+    inlines = [FirmMemberInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("members", distinct=True),
+                client_count=Count("clients", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, firm):
+        return firm.member_count
+
+    @admin.display(description=_("clients"), ordering="client_count")
+    def client_count(self, firm):
+        return firm.client_count
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "sector", "size_band", "country"]
-    list_filter = ["sector", "size_band", "country"]
+    list_display = ["name", "sector", "size_band", "country", "firm"]
+    list_filter = ["firm", "sector", "size_band", "country"]
+    list_select_related = ["firm"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

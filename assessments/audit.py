@@ -19,9 +19,13 @@ def register_models(apps_config) -> None:
         include_fields=["organisation", "bank", "status", "submitted_at", "submitted_by"],
     )
     auditlog.register(
-        model("Organisation"), include_fields=["name", "sector", "size_band", "country"]
+        model("Organisation"), include_fields=["name", "sector", "size_band", "country", "firm"]
     )
-    auditlog.register(model("Membership"), include_fields=["user", "organisation", "role"])
+    auditlog.register(
+        model("Membership"), include_fields=["user", "organisation", "role", "is_lead"]
+    )
+    auditlog.register(model("Firm"), include_fields=["name", "whole_book_readers"])
+    auditlog.register(model("FirmMember"), include_fields=["firm", "user", "role", "is_active"])
     auditlog.register(
         model("QuestionBank"), include_fields=["version", "title_es", "status", "published_at"]
     )

@@ -239,6 +239,66 @@ class Question(models.Model):
     natural_key.dependencies = ["assessments.area"]
 
 
+class Firm(models.Model):
+    """A consultancy: its consultants and partners, and one book of client organisations.
+    The site's admin creates firms; partners run them."""
+
+    class BookReaders(models.TextChoices):
+        PARTNERS = "partners", _("partners only")
+        EVERYONE = "everyone", _("every consultant")
+
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[single_line])
+    # Who may read the firm's whole book (portfolio, comparison, exports, percentiles)
+    # rather than only the clients assigned to them.
+    whole_book_readers = models.CharField(
+        _("who reads the whole book"),
+        max_length=12,
+        choices=BookReaders.choices,
+        default=BookReaders.PARTNERS,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FirmMember(models.Model):
+    """A person's place in a firm: a consultant, or a partner who also manages the firm.
+    One firm per person; a deactivated member keeps the row (and the audit trail) but
+    reaches nothing of the firm."""
+
+    class Role(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        CONSULTANT = "consultant", _("Consultant")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="firm_member"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm member")
+        verbose_name_plural = _("firm members")
+
+    def __str__(self):
+        return f"{self.user} · {self.firm} ({self.role})"
+
+    @property
+    def reads_whole_book(self) -> bool:
+        return self.is_active and (
+            self.role == self.Role.PARTNER
+            or self.firm.whole_book_readers == Firm.BookReaders.EVERYONE
+        )
+
+
 class Organisation(models.Model):
     class SizeBand(models.TextChoices):
         MICRO = "micro", _("1–9 people")
@@ -251,6 +311,16 @@ class Organisation(models.Model):
     size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices)
     country = models.CharField(_("country"), max_length=100, validators=[single_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The firm whose book it is in; none for an organisation that signed up alone and
+    # invited no firm's consultant.
+    firm = models.ForeignKey(
+        Firm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clients",
+        verbose_name=_("firm"),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
@@ -369,6 +439,8 @@ class Membership(models.Model):
     shares_sector_percentile = models.BooleanField(
         _("managers see their sector percentile"), default=False
     )
+    # Among the consultants assigned to a client, the one who leads it.
+    is_lead = models.BooleanField(_("lead consultant"), default=False)
 
     class Meta:
         verbose_name = _("membership")

@@ -82,6 +82,7 @@ urlpatterns = [
     path("plan/actions/<id:action_id>/delete/", views.action_delete, name="action_delete"),
     path("plan/actions/<id:action_id>/restore/", views.action_restore, name="action_restore"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/book/", views.book_choose, name="book_choose"),
     path("portfolio/compare/", views.compare, name="compare"),
     path(
         "portfolio/compare/charts/<slug:kind>/<slug:key>.svg",

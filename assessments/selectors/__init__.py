@@ -23,12 +23,16 @@ from assessments.selectors.bank import (
     questions_by_area,
 )
 from assessments.selectors.book import (
+    Book,
+    ConsultantAccess,
     area_columns,
     benchmark,
     book_area_scores,
     book_changed,
+    book_for,
     book_glance,
     book_score_counts,
+    consultant_access,
     current_area_scores,
     current_results,
     followed_organisations,
@@ -69,6 +73,10 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "Book",
+    "ConsultantAccess",
+    "book_for",
+    "consultant_access",
     "book_glance",
     "account_roles",
     "session_ref",

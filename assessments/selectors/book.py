@@ -5,16 +5,20 @@ cache until a result, membership or organisation changes."""
 
 import contextlib
 import time
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 
 from assessments.models import (
     Answer,
     Area,
     AreaResult,
     Assessment,
+    Firm,
+    FirmMember,
     Membership,
     Organisation,
     search_key,
@@ -25,9 +29,87 @@ from assessments.selectors.bank import current_bank
 # query count is the same for 5 organisations or 500.
 
 
-def followed_organisations(user) -> QuerySet[Organisation]:
+@dataclass(frozen=True)
+class Book:
+    """The organisations a consultant's pages are about: the clients assigned to them
+    ("mis clientes", `firm_id` None), or their firm's whole book ("toda la firma")."""
+
+    user_id: int
+    firm_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"firm-{self.firm_id}" if self.firm_id is not None else f"user-{self.user_id}"
+
+    @property
+    def is_whole_firm(self) -> bool:
+        return self.firm_id is not None
+
+
+def _as_book(user_or_book) -> Book:
+    """A user stands for their own clients."""
+    if isinstance(user_or_book, Book):
+        return user_or_book
+    return Book(user_id=user_or_book.pk)
+
+
+@dataclass(frozen=True)
+class ConsultantAccess:
+    """What a person may do as a consultant: follow clients of their own (`follows`),
+    and, as an active member of a firm, read its whole book or run it as a partner."""
+
+    follows: bool
+    firm_id: int | None
+    is_partner: bool
+    reads_whole_book: bool
+
+    @property
+    def is_consultant(self) -> bool:
+        return self.follows or self.firm_id is not None
+
+
+def consultant_access(user) -> ConsultantAccess:
+    """In one query, as every page of the consultants' workspace asks it."""
+    member = FirmMember.objects.filter(user=OuterRef("pk"), is_active=True)
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            follows=Exists(
+                Membership.objects.filter(user=OuterRef("pk"), role=Membership.Role.CONSULTANT)
+            ),
+            firm=Subquery(member.values("firm_id")[:1]),
+            firm_role=Subquery(member.values("role")[:1]),
+            firm_readers=Subquery(member.values("firm__whole_book_readers")[:1]),
+        )
+        .values("follows", "firm", "firm_role", "firm_readers")
+        .first()
+    ) or {"follows": False, "firm": None, "firm_role": None, "firm_readers": None}
+    is_partner = row["firm_role"] == FirmMember.Role.PARTNER
+    return ConsultantAccess(
+        follows=row["follows"],
+        firm_id=row["firm"],
+        is_partner=is_partner,
+        reads_whole_book=row["firm"] is not None
+        and (is_partner or row["firm_readers"] == Firm.BookReaders.EVERYONE),
+    )
+
+
+def book_for(user, access: ConsultantAccess, whole_firm: bool) -> Book:
+    """The book a consultant's pages show: their firm's whole book when they ask for it
+    and the firm lets them read it, else their own clients."""
+    if whole_firm and access.reads_whole_book:
+        return Book(user_id=user.pk, firm_id=access.firm_id)
+    return Book(user_id=user.pk)
+
+
+def followed_organisations(book) -> QuerySet[Organisation]:
+    """The organisations of `book` (a Book, or a user for their own clients)."""
+    book = _as_book(book)
+    if book.is_whole_firm:
+        return Organisation.objects.filter(firm_id=book.firm_id)
     return Organisation.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.CONSULTANT
+        memberships__user_id=book.user_id, memberships__role=Membership.Role.CONSULTANT
     )
 
 
@@ -41,11 +123,25 @@ def portfolio(user) -> QuerySet[Organisation]:
     """Followed organisations with their current result, which each organisation's row
     holds (see refresh_current_results): sorting, filtering and paging read no other
     table, whatever the size of the book. The plan's counts and the percentiles are read
-    for a page's rows alone (`plan_summaries`, `book_score_counts`)."""
+    for a page's rows alone (`plan_summaries`, `book_score_counts`). `is_assigned` says
+    whether the viewer follows the organisation themselves (its report, progress and
+    plan open only to its own consultants), always so in their own book."""
+    book = _as_book(user)
+    assigned = (
+        Exists(
+            Membership.objects.filter(
+                organisation=OuterRef("pk"),
+                user_id=book.user_id,
+                role=Membership.Role.CONSULTANT,
+            )
+        )
+        if book.is_whole_firm
+        else Value(True)
+    )
     return (
-        followed_organisations(user)
+        followed_organisations(book)
         .select_related("current_result__bank", "top_area")
-        .annotate(change=F("current_score") - F("previous_score"))
+        .annotate(change=F("current_score") - F("previous_score"), is_assigned=assigned)
     )
 
 
@@ -234,7 +330,7 @@ def book_score_counts(user) -> dict[tuple[str, object], int]:
     book's sectors and what its percentiles are taken from (comparison.standings_among),
     in one row per distinct pair however many organisations share it. Kept in the
     shared cache until the books change, so a page does not count a book of thousands."""
-    key = f"book-counts:{user.pk}:{book_generation()}"
+    key = f"book-counts:{_as_book(user).key}:{book_generation()}"
     counts = cache.get(key)
     if counts is None:
         rows = (

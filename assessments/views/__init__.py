@@ -26,6 +26,7 @@ from assessments.views.plan import (
 )
 from assessments.views.portfolio import (
     answers_export,
+    book_choose,
     client_add,
     compare,
     compare_chart,
@@ -46,6 +47,7 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "book_choose",
     "organisation_consultants",
     "account_security",
     "sessions_sign_out",

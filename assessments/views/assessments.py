@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments import answer_page, comparison, downloads, plan, reports, selectors, services
 from assessments.forms import AnswersForm, ConsultantInviteForm
 from assessments.models import Membership
+from assessments.views.portfolio import WHOLE_FIRM
 
 MANAGER = [Membership.Role.MANAGER]
 ANSWERERS = [Membership.Role.MANAGER, Membership.Role.RESPONDENT]
@@ -197,20 +198,26 @@ def assessment_report(request, assessment_id: int):
         "team": team,
         "verdicts": _previous_plan_verdicts(assessment) if team else [],
         "what_if_fold": mark_safe(page["what_if_fold"]) if team else "",  # noqa: S308
-        "standing": _standing(request.user, assessment),
+        "standing": _standing(request, assessment),
     }
     return render(request, "assessments/report.html", context)
 
 
-def _standing(user, assessment):
-    """Where the organisation's current result stands: for its consultant, in their book
-    and its sector, overall and by area; for its managers, its sector percentile alone,
-    if a consultant shares it. None on an older result, and for anyone else."""
+def _standing(request, assessment):
+    """Where the organisation's current result stands: for its consultant, in the book
+    their pages show (their clients, or their firm's) and its sector, overall and by area;
+    for its managers, its sector percentile alone, if a consultant shares it. None on an
+    older result, and for anyone else."""
     if not assessment.is_current_result:
         return None
+    user = request.user
     organisation_id = assessment.organisation_id
+    whole_firm = False
     if assessment.viewer_role == Membership.Role.CONSULTANT:
         book = user
+        if request.session.get(WHOLE_FIRM):
+            book = selectors.book_for(user, selectors.consultant_access(user), True)
+            whole_firm = book.is_whole_firm
     elif assessment.viewer_role == Membership.Role.MANAGER and (
         assessment.sector_percentile_shared
     ):
@@ -228,6 +235,7 @@ def _standing(user, assessment):
     areas = selectors.area_columns()
     return {
         "sector_only": False,
+        "whole_firm": whole_firm,
         "overall": overall,
         "areas": [
             (area, by_area[organisation_id][area.code])

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,16 +17,44 @@ from assessments.levels import level_label
 from assessments.models import Membership
 
 
-def _require_consultant(user) -> None:
-    """Consultant pages exist only for consultants; others learn nothing from them."""
-    if not user.memberships.filter(role=Membership.Role.CONSULTANT).exists():
+def _require_consultant(user) -> selectors.ConsultantAccess:
+    """Consultant pages exist only for consultants (and a firm's members); others learn
+    nothing from them."""
+    access = selectors.consultant_access(user)
+    if not access.is_consultant:
         raise Http404
+    return access
 
 
-def _selected_organisations(request) -> list:
-    """The followed organisations named by ?org=…, in the order named; 404 if any is not
-    followed or not an id, without saying which."""
-    chosen = ComparisonFilter(request.GET, queryset=selectors.portfolio(request.user))
+# The session's choice of book for the consultant's pages: their own clients (the
+# default) or their firm's whole book.
+WHOLE_FIRM = "whole_firm"
+
+
+def _book(request) -> selectors.Book:
+    """The book the consultant's pages show, "mis clientes" or "toda la firma"; 404 for
+    anyone who is no consultant. `request.consultant_access` keeps what they may do."""
+    access = _require_consultant(request.user)
+    request.consultant_access = access
+    return selectors.book_for(request.user, access, request.session.get(WHOLE_FIRM, False))
+
+
+@require_POST
+def book_choose(request):
+    """Switch the consultant's pages between their own clients and the firm's book."""
+    access = _require_consultant(request.user)
+    whole_firm = request.POST.get("whole_firm") == "1" and access.reads_whole_book
+    request.session[WHOLE_FIRM] = whole_firm
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("portfolio")
+    return redirect(target)
+
+
+def _selected_organisations(request, book) -> list:
+    """The organisations of the book named by ?org=…, in the order named; 404 if any is
+    not in it or not an id, without saying which."""
+    chosen = ComparisonFilter(request.GET, queryset=selectors.portfolio(book))
     if not chosen.is_valid():
         raise Http404
     return chosen.organisations()
@@ -36,17 +66,15 @@ DEFAULT_PAGE_SIZE = 50
 
 @require_GET
 def portfolio(request):
-    _require_consultant(request.user)
-    book = selectors.book_score_counts(request.user)
-    sectors = sorted({sector for sector, _score in book})
-    filters = PortfolioFilter(
-        request.GET, queryset=selectors.portfolio(request.user), sectors=sectors
-    )
+    book = _book(request)
+    counts = selectors.book_score_counts(book)
+    sectors = sorted({sector for sector, _score in counts})
+    filters = PortfolioFilter(request.GET, queryset=selectors.portfolio(book), sectors=sectors)
     page, per_page = _page(request, filters.qs)
     rows = list(page.object_list)
     plans = selectors.plan_summaries([row.pk for row in rows])
     standings = comparison.standings_among(
-        book, {row.pk: (row.sector, row.current_score) for row in rows if row.current_result_id}
+        counts, {row.pk: (row.sector, row.current_score) for row in rows if row.current_result_id}
     )
     for row in rows:
         row.plan = plans.get(row.pk)
@@ -55,6 +83,8 @@ def portfolio(request):
         request,
         "assessments/portfolio.html",
         {
+            "book": book,
+            "access": request.consultant_access,
             "rows": rows,
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
@@ -97,11 +127,10 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
-def _comparison(request, organisations=None):
+def _comparison(request, book, organisations=None):
     """The comparison table of `organisations` (those ?org= names, for a chart's URL)."""
     if organisations is None:
-        _require_consultant(request.user)
-        organisations = _selected_organisations(request)
+        organisations = _selected_organisations(request, book)
     if not organisations:
         return None
     focus_id = request.GET.get("focus")
@@ -110,7 +139,7 @@ def _comparison(request, organisations=None):
         organisations,
         selectors.area_columns(),
         selectors.current_area_scores([o.pk for o in organisations]),
-        selectors.benchmark(request.user),
+        selectors.benchmark(book),
         focus,
     )
 
@@ -123,28 +152,30 @@ SEARCH_RESULTS = 20
 def compare(request):
     """The chosen organisations side by side, and a search by name to add others: the
     choice lives in the address (?org=…), so it can be bookmarked and shared."""
-    _require_consultant(request.user)
-    organisations = _selected_organisations(request)
+    book = _book(request)
+    organisations = _selected_organisations(request, book)
     chosen_query = _query_without(request, "q", "focus")
     search = CompareSearchForm(request.GET)
     matches = []
     if search.is_valid() and search.cleaned_data["q"]:
         matches = selectors.search_followed(
-            request.user,
+            book,
             search.cleaned_data["q"],
             exclude=[o.pk for o in organisations],
             limit=SEARCH_RESULTS + 1,
         )
-    table = _comparison(request, organisations)
+    table = _comparison(request, book, organisations)
     standings, by_area = {}, {}
     if table:
-        results = selectors.portfolio_results(request.user)
+        results = selectors.portfolio_results(book)
         standings = comparison.standings(results)
         by_area = comparison.area_standings(
             {pk: sector for pk, (sector, _score) in results.items()},
-            selectors.book_area_scores(request.user),
+            selectors.book_area_scores(book),
         )
     context = {
+        "book": book,
+        "access": request.consultant_access,
         "organisations": [
             (o, _query_without_value(request, "org", str(o.pk), "q", "focus"))
             for o in organisations
@@ -193,7 +224,7 @@ def _chart_download(request, chart, key):
 
 @require_GET
 def compare_chart(request, kind: str, key: str):
-    table = _comparison(request)
+    table = _comparison(request, _book(request))
     return _chart_download(request, table.chart(kind) if table else None, key)
 
 
@@ -313,11 +344,11 @@ def invitation_resend(request, invitation_id: int):
 def portfolio_export(request, fmt: str):
     """One row per organisation and area of its current result; the workbook adds a
     sheet with one row per organisation and a column per area."""
-    _require_consultant(request.user)
+    book = _book(request)
     organisations = list(
-        selectors.portfolio(request.user).exclude(current_result=None).order_by("name", "pk")
+        selectors.portfolio(book).exclude(current_result=None).order_by("name", "pk")
     )
-    scores = selectors.book_area_scores(request.user)
+    scores = selectors.book_area_scores(book)
     columns = selectors.area_columns()
     header = [
         _("organisation"),
@@ -376,7 +407,7 @@ def portfolio_export(request, fmt: str):
 def answers_export(request, fmt: str):
     """Every answer of the portfolio's submitted assessments, read in chunks; the CSV is
     streamed as it is read."""
-    _require_consultant(request.user)
+    book = _book(request)
     choices = {"yes": _("Yes"), "partly": _("Partly"), "no": _("No")}
     header = [
         _("organisation"),
@@ -389,7 +420,7 @@ def answers_export(request, fmt: str):
         _("note"),
         _("respondent"),
     ]
-    answers = selectors.portfolio_answers(request.user).iterator(chunk_size=2000)
+    answers = selectors.portfolio_answers(book).iterator(chunk_size=2000)
     rows = (
         [
             name,
