@@ -525,3 +525,24 @@ class ConsultantInviteForm(forms.Form):
         label=_("Consultant's last name"), max_length=150, required=False, validators=[single_line]
     )
     email = forms.EmailField(label=_("Consultant's e-mail"))
+
+
+class HandOverForm(forms.Form):
+    """Whose clients go (`people`) to whom (`takers`, the active consultants)."""
+
+    giver = forms.ChoiceField(label=_("From"))
+    taker = forms.ChoiceField(label=_("To"))
+
+    def __init__(self, *args, people=(), takers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["giver"].choices = list(people)
+        self.fields["taker"].choices = list(takers)
+
+
+class ClientAssignForm(forms.Form):
+    consultant = forms.ChoiceField(label=_("Consultant"))
+    lead = forms.BooleanField(label=_("Lead consultant"), required=False)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].choices = list(people)

@@ -83,6 +83,10 @@ urlpatterns = [
     path("plan/actions/<id:action_id>/restore/", views.action_restore, name="action_restore"),
     path("portfolio/", views.portfolio, name="portfolio"),
     path("portfolio/book/", views.book_choose, name="book_choose"),
+    path("firm/", views.firm, name="firm"),
+    path("firm/hand-over/", views.firm_hand_over, name="firm_hand_over"),
+    path("firm/deactivate/", views.firm_deactivate, name="firm_deactivate"),
+    path("firm/clients/<id:organisation_id>/", views.firm_client, name="firm_client"),
     path("portfolio/compare/", views.compare, name="compare"),
     path(
         "portfolio/compare/charts/<slug:kind>/<slug:key>.svg",

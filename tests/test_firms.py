@@ -5,6 +5,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.test import Client
 from django.urls import reverse
 
 from assessments import services
@@ -166,3 +167,157 @@ def test_the_migration_gives_each_consultant_a_firm_and_each_client_one_book(
     assert "Acme" in printed and "charlie" in printed
     # Charlie still follows Acme until an admin settles it: nothing is lost.
     assert Membership.objects.filter(user=charlie, organisation=acme).exists()
+
+
+def test_a_partner_hands_a_book_over_and_deactivates_a_consultant(client, firms):
+    partner = client_for(client, firms["partner"])
+    quique, pilar = firms["consultant"], firms["partner"]
+    Membership.objects.filter(user=quique).update(is_lead=True)
+    page = names(partner.get(reverse("firm")))
+    assert "Quique" in page or "quique" in page
+    response = partner.post(
+        reverse("firm_deactivate"), {"leave-giver": quique.pk, "leave-taker": pilar.pk}
+    )
+    assert response.status_code == 302
+    moved = Membership.objects.get(organisation=firms["mine"], role="consultant")
+    assert moved.user == pilar and moved.is_lead  # nothing lost, the lead kept
+    assert not FirmMember.objects.get(user=quique).is_active
+    # Quique reaches nothing of the firm any more.
+    former = client_for(Client(), quique)
+    assert former.get(reverse("portfolio")).status_code == 404
+    assert former.get(reverse("progress", args=[firms["mine"].pk])).status_code == 404
+    assert former.get(reverse("firm")).status_code == 404
+    from auditlog.models import LogEntry
+
+    assert LogEntry.objects.filter(changes__icontains="handed to").exists()
+
+
+def test_a_partner_chooses_who_follows_a_client_and_its_lead(client, firms):
+    partner = client_for(client, firms["partner"])
+    url = reverse("firm_client", args=[firms["mine"].pk])
+    assert partner.get(url).status_code == 200
+    partner.post(url, {"consultant": firms["partner"].pk, "lead": "on"})
+    leads = Membership.objects.filter(organisation=firms["mine"], is_lead=True)
+    assert [m.user for m in leads] == [firms["partner"]]
+    partner.post(url, {"remove": firms["consultant"].pk})
+    assert not Membership.objects.filter(user=firms["consultant"], organisation=firms["mine"])
+
+
+def test_only_partners_run_the_firm_and_only_their_own(client, firms):
+    consultant = client_for(client, firms["consultant"])
+    assert consultant.get(reverse("firm")).status_code == 200
+    assert consultant.get(reverse("firm_client", args=[firms["mine"].pk])).status_code == 404
+    before = list(Membership.objects.order_by("pk").values_list("pk", "user_id", "is_lead"))
+    consultant.post(
+        reverse("firm_hand_over"),
+        {"hand-giver": firms["partner"].pk, "hand-taker": firms["consultant"].pk},
+    )
+    outsider = client_for(Client(), firms["outsider"])
+    # Another firm's partner: no page of this firm's client, no hand-over of its people.
+    assert outsider.get(reverse("firm_client", args=[firms["mine"].pk])).status_code == 404
+    outsider.post(
+        reverse("firm_hand_over"),
+        {"hand-giver": firms["consultant"].pk, "hand-taker": firms["outsider"].pk},
+    )
+    outsider.post(
+        reverse("firm_client", args=[firms["mine"].pk]), {"consultant": firms["outsider"].pk}
+    )
+    assert "Quique" not in names(outsider.get(reverse("firm")))
+    after = list(Membership.objects.order_by("pk").values_list("pk", "user_id", "is_lead"))
+    assert after == before
+
+
+def test_a_client_added_or_joined_by_a_firms_consultant_is_in_the_firms_book(firms):
+    invitation = services.client_add(
+        consultant=firms["consultant"],
+        name="Nuevo Cliente",
+        sector="Retail",
+        size_band="micro",
+        country="España",
+        manager_email="nuevo@example.org",
+        manager_first_name="Nu",
+        manager_last_name="",
+        site_url="http://testserver/",
+    )
+    assert invitation.organisation.firm == firms["norte"]
+    alone = Organisation.objects.create(
+        name="Sola", sector="Retail", size_band="micro", country="España"
+    )
+    manager = make_user("sola-manager")
+    Membership.objects.create(user=manager, organisation=alone, role="manager")
+    firms["consultant"].email = "quique@example.org"
+    firms["consultant"].save()
+    joining = services.consultant_invite(
+        manager=manager,
+        organisation=alone,
+        email="quique@example.org",
+        first_name="Quique",
+        last_name="",
+        site_url="http://testserver/",
+    )
+    alone.refresh_from_db()
+    assert alone.firm is None  # not before the consultant accepts
+    services.invitation_accept(invitation=joining, user=firms["consultant"])
+    alone.refresh_from_db()
+    assert alone.firm == firms["norte"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivation_racing_an_assignment_ends_in_one_consistent_state(bank):
+    """A partner deactivates a consultant (handing their book over) while another
+    assigns them a new client, at once, in two threads with their own connections.
+    Whichever the database lets in first, no client ends up followed by the
+    deactivated consultant, and nothing held before is lost."""
+    import threading
+
+    from django.db import connection
+
+    norte = Firm.objects.create(name="Consultoría Norte")
+    pilar = make_user("pilar")
+    FirmMember.objects.create(firm=norte, user=pilar, role="partner")
+    for attempt in range(5):
+        leaver = make_user(f"leaver-{attempt}")
+        FirmMember.objects.create(firm=norte, user=leaver, role="consultant")
+        held = [client_of(norte, f"Cliente {attempt}.{n}", leaver) for n in range(3)]
+        newcomer = client_of(norte, f"Nueva {attempt}")
+        start = threading.Barrier(2)
+        errors = []
+
+        def run(action, start=start, errors=errors):
+            try:
+                start.wait()
+                action()
+            except services.AssessmentError as error:
+                errors.append(str(error))
+            finally:
+                connection.close()
+
+        def deactivate(leaver=leaver):
+            services.consultant_deactivate(
+                partner=pilar, firm_id=norte.pk, consultant_id=leaver.pk, hand_to_id=pilar.pk
+            )
+
+        def assign(leaver=leaver, newcomer=newcomer):
+            services.client_assign(
+                partner=pilar, organisation=newcomer, consultant_id=leaver.pk, lead=True
+            )
+
+        threads = [threading.Thread(target=run, args=(action,)) for action in (deactivate, assign)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        followed = Membership.objects.filter(role="consultant")
+        assert not followed.filter(user=leaver).exists()
+        for organisation in held:
+            assert list(
+                followed.filter(organisation=organisation).values_list("user", flat=True)
+            ) == [pilar.pk]
+        newcomer_followers = list(
+            followed.filter(organisation=newcomer).values_list("user", flat=True)
+        )
+        # The assignment first (then handed over with the rest), or refused.
+        assert (newcomer_followers, errors) in (
+            ([pilar.pk], []),
+            ([], ["Elige un consultor activo de la firma."]),
+        ), (newcomer_followers, errors)

@@ -44,6 +44,7 @@ from assessments.selectors.book import (
     search_followed,
     sector_sharer,
 )
+from assessments.selectors.firms import client_consultants, firm_client, firm_members
 from assessments.selectors.invitations import (
     consultant_invitations_managed_by,
     consultants_page,
@@ -73,6 +74,9 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "client_consultants",
+    "firm_client",
+    "firm_members",
     "Book",
     "ConsultantAccess",
     "book_for",

@@ -26,6 +26,12 @@ from assessments.services.bank import (
 )
 from assessments.services.book import sector_percentile_share
 from assessments.services.errors import AssessmentError
+from assessments.services.firms import (
+    book_hand_over,
+    client_assign,
+    client_unassign,
+    consultant_deactivate,
+)
 from assessments.services.invitations import (
     JOIN_LINK_MAX_AGE,
     RESEND_INTERVAL,
@@ -58,6 +64,10 @@ from assessments.services.rounds import (
 )
 
 __all__ = [
+    "book_hand_over",
+    "client_assign",
+    "client_unassign",
+    "consultant_deactivate",
     "account_notice_queue",
     "address_confirmation_queue",
     "browser_signed_in",

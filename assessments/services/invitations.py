@@ -17,12 +17,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    FirmMember,
     Invitation,
     Membership,
     Organisation,
     OutgoingMail,
     SentMail,
 )
+from assessments.selectors import book_changed
 from assessments.services.errors import AssessmentError
 from assessments.services.mail import (
     absolute_url,
@@ -100,11 +102,19 @@ def client_add(
     user_model = get_user_model()
     email = user_model.objects.normalize_email(manager_email).lower()
     organisation = Organisation.objects.create(
-        name=name, sector=sector, size_band=size_band, country=country
+        name=name,
+        sector=sector,
+        size_band=size_band,
+        country=country,
+        # The new client is in the book of the consultant's firm.
+        firm_id=_firm_id_of(consultant),
     )
     check_mail_limits(organisation, consultant, 1)
     Membership.objects.create(
-        user=consultant, organisation=organisation, role=Membership.Role.CONSULTANT
+        user=consultant,
+        organisation=organisation,
+        role=Membership.Role.CONSULTANT,
+        is_lead=True,
     )
     manager = account_for(
         NewPerson(first_name=manager_first_name, last_name=manager_last_name, email=email)
@@ -293,8 +303,24 @@ def _join(invitation: Invitation) -> Membership:
         organisation_id=invitation.organisation_id,
         defaults={"role": invitation.role},
     )
+    if invitation.role == Membership.Role.CONSULTANT:
+        # A client in no firm's book joins the book of the consultant's firm.
+        firm_id = _firm_id_of(invitation.user)
+        if firm_id is not None:
+            Organisation.objects.filter(pk=invitation.organisation_id, firm=None).update(
+                firm_id=firm_id
+            )
+            book_changed()
     invitation.accepted_at = timezone.now()
     return membership
+
+
+def _firm_id_of(user) -> int | None:
+    return (
+        FirmMember.objects.filter(user=user, is_active=True)
+        .values_list("firm_id", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from assessments.views.assessments import (
     organisation_consultants,
     server_error,
 )
+from assessments.views.firms import firm, firm_client, firm_deactivate, firm_hand_over
 from assessments.views.mail import mail_retry
 from assessments.views.plan import (
     action_add,
@@ -47,6 +48,10 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "firm",
+    "firm_client",
+    "firm_deactivate",
+    "firm_hand_over",
     "book_choose",
     "organisation_consultants",
     "account_security",

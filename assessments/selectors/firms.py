@@ -1,0 +1,41 @@
+"""Reads of a firm: its people with how many clients each follows, and one client's
+consultants. Each page is a fixed number of queries, whatever the size of the book."""
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from assessments.models import FirmMember, Membership, Organisation
+
+
+def firm_members(firm_id: int) -> QuerySet[FirmMember]:
+    """The firm's people, partners first, each with the number of its clients they follow
+    and lead."""
+    in_book = Q(
+        user__memberships__role=Membership.Role.CONSULTANT,
+        user__memberships__organisation__firm_id=firm_id,
+    )
+    return (
+        FirmMember.objects.filter(firm_id=firm_id)
+        .select_related("user", "firm")
+        .annotate(
+            clients=Count("user__memberships", filter=in_book),
+            leads=Count("user__memberships", filter=in_book & Q(user__memberships__is_lead=True)),
+        )
+        .order_by("-is_active", "role", "user__first_name", "user__username")
+    )
+
+
+def firm_client(firm_id: int, organisation_id: int) -> Organisation:
+    """A client of the firm's book, or 404."""
+    organisation = Organisation.objects.filter(pk=organisation_id, firm_id=firm_id).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def client_consultants(organisation_id: int) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation_id=organisation_id, role=Membership.Role.CONSULTANT)
+        .select_related("user")
+        .order_by("-is_lead", "user__first_name", "user__username")
+    )
