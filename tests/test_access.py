@@ -172,13 +172,50 @@ def test_another_organisation_s_manager_gets_404_everywhere(client, bank, acme_o
     assert snapshot() == before
 
 
+# Pages of a firm's client that only the firm's partners open.
+PARTNER_PAGES = {"firm_client"}
+
+
+def firm_of_acme(acme_id):
+    from assessments.models import Firm, FirmMember, Organisation
+    from tests.conftest import make_user
+
+    firm = Firm.objects.create(name="Consultoría Acme")
+    Organisation.objects.filter(pk=acme_id).update(firm=firm)
+    partner = make_user("acme-partner")
+    FirmMember.objects.create(firm=firm, user=partner, role="partner")
+    return partner
+
+
 def test_the_owner_can_reach_every_walked_url(client, acme_objects, alice):
     """Guards the walk itself: the 404s above are about who asks, not broken URLs."""
+    partner = client_for(Client(), firm_of_acme(acme_objects["organisation_id"]))
     client = client_for(client, alice)
     reachable = {}
     for name, url in named_urls_for(acme_objects):
-        reachable[name] = reachable.get(name, False) or client.get(url).status_code != 404
+        owner = partner if name in PARTNER_PAGES else client
+        reachable[name] = reachable.get(name, False) or owner.get(url).status_code != 404
     assert all(reachable.values()), reachable
+
+
+def test_another_firms_partner_gets_404_everywhere(client, bank, acme_objects):
+    """Acme is in a firm's book; the partner of another firm, reading their whole book,
+    reaches none of it."""
+    from assessments.models import Firm, FirmMember
+    from tests.conftest import make_user
+
+    firm_of_acme(acme_objects["organisation_id"])
+    other = make_user("other-partner")
+    FirmMember.objects.create(
+        firm=Firm.objects.create(name="Otra firma"), user=other, role="partner"
+    )
+    before = snapshot()
+    client = client_for(client, other)
+    client.post(reverse("book_choose"), {"whole_firm": "1"})
+    for url in urls_for(acme_objects):
+        statuses = {client.get(url).status_code, client.post(url, {}).status_code}
+        assert statuses in ({404}, {404, 405}), (url, statuses)
+    assert snapshot() == before
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(client, acme_objects):

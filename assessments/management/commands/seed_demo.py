@@ -18,6 +18,8 @@ from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Action,
     Assessment,
+    Firm,
+    FirmMember,
     Invitation,
     Membership,
     Organisation,
@@ -46,8 +48,13 @@ USERS = [
     ("jordi", "Jordi", "Puig", False),
     ("elena", "Elena", "Sanz", False),
     ("raul", "Raúl", "Ortega", False),
-    # carmen's colleague at the firm: a consultant who signs in with a second factor.
+    # carmen's colleagues at Consultoría Norte: a consultant who signs in with a second
+    # factor, another one, and one who left (deactivated, her book handed over).
     ("victor", "Víctor", "Gil", False),
+    ("sergio", "Sergio", "Blanco", False),
+    ("beatriz", "Beatriz", "Molina", False),
+    # Partner of another firm, Asesores Andinos: nothing of Norte reaches him.
+    ("dario", "Darío", "Quispe", False),
     # Respondents: people who answer their organisation's rounds, and nothing else.
     ("sofia", "Sofía", "Martín", False),
     ("tomas", "Tomás", "Navarro", False),
@@ -301,6 +308,7 @@ class Command(BaseCommand):
                 user=users["carmen"], organisation__name="Hotel Brisa del Mar"
             ).update(shares_sector_percentile=True)
             self._second_factor(users["victor"])
+            self._firms(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
@@ -338,6 +346,12 @@ class Command(BaseCommand):
             f"authenticator app shows for the secret {DEMO_TOTP_SECRET}"
         )
         self.stdout.write(
+            "  sergio  consultant at Consultoría Norte (carmen is its partner; beatriz left)"
+        )
+        self.stdout.write(
+            "  dario   partner of Asesores Andinos, another firm: nothing of Norte reaches him"
+        )
+        self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
             "judged, and 'Consultores' (carmen follows it; victor is invited)"
         )
@@ -364,6 +378,58 @@ class Command(BaseCommand):
                 "sent_at": timezone.now() - timedelta(days=1),
             },
         )
+
+    def _firms(self, users):
+        """Consultoría Norte: carmen its partner, victor and sergio its consultants, the
+        sample clients spread among them; beatriz left, her book handed to sergio (the
+        audit trail says so). Asesores Andinos: dario's firm, with Distribuciones Andes,
+        which nobody of Norte reaches."""
+        norte, _ = Firm.objects.get_or_create(name="Consultoría Norte")
+        andinos, _ = Firm.objects.get_or_create(name="Asesores Andinos")
+        roles = {
+            "carmen": (norte, FirmMember.Role.PARTNER),
+            "victor": (norte, FirmMember.Role.CONSULTANT),
+            "sergio": (norte, FirmMember.Role.CONSULTANT),
+            "beatriz": (norte, FirmMember.Role.CONSULTANT),
+            "dario": (andinos, FirmMember.Role.PARTNER),
+        }
+        for username, (firm, role) in roles.items():
+            FirmMember.objects.get_or_create(
+                user=users[username], defaults={"firm": firm, "role": role}
+            )
+        andes = Organisation.objects.get(name="Distribuciones Andes")
+        Membership.objects.get_or_create(
+            user=users["dario"], organisation=andes, defaults={"role": CONSULTANT, "is_lead": True}
+        )
+        Organisation.objects.filter(pk=andes.pk).update(firm=andinos)
+        Organisation.objects.filter(
+            memberships__user=users["carmen"], memberships__role=CONSULTANT, firm=None
+        ).update(firm=norte)
+        Membership.objects.filter(user=users["carmen"], role=CONSULTANT).update(is_lead=True)
+        samples = list(
+            Organisation.objects.filter(name__startswith=SAMPLE_NAME[:10]).order_by("name")
+        )
+        for number, organisation in enumerate(samples, start=1):
+            if number % 3 == 1:
+                Membership.objects.get_or_create(
+                    user=users["sergio"], organisation=organisation, defaults={"role": CONSULTANT}
+                )
+        beatriz = FirmMember.objects.get(user=users["beatriz"])
+        if beatriz.is_active:
+            for number, organisation in enumerate(samples, start=1):
+                if number % 4 == 2:
+                    Membership.objects.get_or_create(
+                        user=users["beatriz"],
+                        organisation=organisation,
+                        defaults={"role": CONSULTANT},
+                    )
+            with set_actor(users["carmen"]):
+                services.consultant_deactivate(
+                    partner=users["carmen"],
+                    firm_id=norte.pk,
+                    consultant_id=users["beatriz"].pk,
+                    hand_to_id=users["sergio"].pk,
+                )
 
     def _user(self, username, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(
