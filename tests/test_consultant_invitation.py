@@ -61,6 +61,9 @@ def test_an_existing_consultant_accepts_with_the_join_link(client, bank, bravo, 
     assert "Bravo" not in consultant.get(reverse("portfolio")).content.decode()
     assert consultant.post(link).status_code == 302
     assert "Bravo" in consultant.get(reverse("portfolio")).content.decode()
+    # Inviting them again, once they follow it, is refused with a reason.
+    again = invite(manager, bravo, "charlie@example.org")
+    assert again.status_code == 400 and "ya tiene una invitación" in again.content.decode()
     assert charlie.check_password(PASSWORD)  # an existing account's password is untouched
 
 

@@ -139,18 +139,15 @@ def consultant_invite(*, manager, organisation, email, first_name, last_name, si
     the same whether or not the address has an account."""
     user_model = get_user_model()
     email = user_model.objects.normalize_email(email).lower()
-    already = Invitation.objects.filter(
-        organisation=organisation,
-        email=email,
-        role=Membership.Role.CONSULTANT,
-        accepted_at=None,
-    )
-    if already.exists():
-        raise AssessmentError(
-            _("%(email)s is already invited and has not accepted yet.") % {"email": email}
-        )
     check_mail_limits(organisation, manager, 1)
     consultant = account_for(NewPerson(first_name=first_name, last_name=last_name, email=email))
+    # Both show on the manager's page already: refusing says nothing new about the address.
+    if Invitation.objects.filter(organisation=organisation, user=consultant).exists():
+        raise AssessmentError(_("%(email)s is already invited.") % {"email": email})
+    if Membership.objects.filter(organisation=organisation, user=consultant).exists():
+        raise AssessmentError(
+            _("%(email)s already takes part in this organisation.") % {"email": email}
+        )
     invitation = Invitation.objects.create(
         organisation=organisation,
         user=consultant,
