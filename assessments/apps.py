@@ -87,9 +87,13 @@ def staff_changed(sender, instance, created, update_fields=None, **kwargs):
 
 
 def accept_new_account_invitations(sender, user, **kwargs):
-    from assessments.services import invitations_accepted_by_sign_in
+    from assessments.services import (
+        firm_invitations_accepted_by_sign_in,
+        invitations_accepted_by_sign_in,
+    )
 
     invitations_accepted_by_sign_in(user=user)
+    firm_invitations_accepted_by_sign_in(user=user)
 
 
 def forget_rendered_markup(sender, file_path, **kwargs):

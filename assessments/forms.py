@@ -546,3 +546,11 @@ class ClientAssignForm(forms.Form):
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["consultant"].choices = list(people)
+
+
+class FirmConsultantInviteForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[single_line])
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, required=False, validators=[single_line]
+    )
+    email = forms.EmailField(label=_("E-mail"))

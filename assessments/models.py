@@ -734,6 +734,42 @@ class Invitation(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class FirmInvitation(models.Model):
+    """A partner's invitation to join the firm as a consultant, by e-mail. As with an
+    organisation's invitation, nobody joins before accepting: a new address chooses a
+    password from the mailed link and its first sign-in accepts; an address with an
+    account accepts with the join link, signed in. The partner sees the same either way."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="firm_invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    new_account = models.BooleanField(default=True)
+    token_hash = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("firm invitation")
+        verbose_name_plural = _("firm invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "user"], name="one_firm_invitation_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.email} · {self.firm}"
+
+    @property
+    def is_pending(self) -> bool:
+        if self.accepted_at is not None:
+            return False
+        return not (self.new_account and self.user.has_usable_password())
+
+
 class ActionQuerySet(models.QuerySet):
     def live(self):
         return self.filter(deleted_at=None)
@@ -862,6 +898,7 @@ class OutgoingMail(models.Model):
         ACCOUNT_NOTICE = "account_notice", _("account notice")
         # The link that confirms the address a person signed up with.
         ADDRESS_CONFIRMATION = "address_confirm", _("address confirmation")
+        FIRM_INVITATION = "firm_invitation", _("firm invitation")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -886,6 +923,9 @@ class OutgoingMail(models.Model):
     )
     invitation = models.ForeignKey(
         Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
+    firm_invitation = models.ForeignKey(
+        FirmInvitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
     )
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"

@@ -9,7 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Firm, FirmMember, Invitation, Membership, Organisation
+from assessments.models import (
+    Firm,
+    FirmInvitation,
+    FirmMember,
+    Invitation,
+    Membership,
+    Organisation,
+)
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
 
 migration = importlib.import_module("assessments.migrations.0017_firm_for_each_consultant")
@@ -321,3 +328,75 @@ def test_a_deactivation_racing_an_assignment_ends_in_one_consistent_state(bank):
             ([pilar.pk], []),
             ([], ["Elige un consultor activo de la firma."]),
         ), (newcomer_followers, errors)
+
+
+LINK = __import__("re").compile(r"(https?://\S+)")
+
+
+def test_a_partner_invites_a_consultant_who_joins_on_accepting(client, firms):
+    from django.core import mail
+
+    from tests.conftest import work_the_queue
+
+    partner = client_for(client, firms["partner"])
+    response = partner.post(
+        reverse("firm_invite"),
+        {"invite-first_name": "Olga", "invite-last_name": "Ramos", "invite-email": "Olga@X.org"},
+    )
+    assert response.status_code == 302
+    page = names(partner.get(reverse("firm")))
+    assert "olga@x.org" in page and "Pendiente" in page
+    olga = FirmInvitation.objects.get().user
+    assert not FirmMember.objects.filter(user=olga).exists()  # nothing before accepting
+    work_the_queue()
+    (message,) = mail.outbox
+    link = LINK.search(message.body).group(1)
+    invitee = Client()
+    form_page = invitee.get(link, follow=True)
+    chosen = "una-clave-de-olga-2026"
+    invitee.post(
+        form_page.redirect_chain[-1][0], {"new_password1": chosen, "new_password2": chosen}
+    )
+    assert invitee.login(username="olga@x.org", password=chosen)
+    member = FirmMember.objects.get(user=olga)
+    assert (member.firm, member.role, member.is_active) == (firms["norte"], "consultant", True)
+    assert "Aceptada" in names(partner.get(reverse("firm")))
+
+
+def test_an_existing_account_joins_with_the_link_unless_active_in_another_firm(client, firms):
+    from django.core import mail
+
+    from tests.conftest import work_the_queue
+
+    rita = firms["outsider"]  # partner of Asesores del Sur
+    rita.email = "rita@example.org"
+    rita.save()
+    services.firm_consultant_invite(
+        partner=firms["partner"],
+        firm_id=firms["norte"].pk,
+        email="rita@example.org",
+        first_name="Rita",
+        last_name="",
+        site_url="http://testserver/",
+    )
+    work_the_queue()
+    link = LINK.search(mail.outbox[0].body).group(1)
+    invitee = client_for(Client(), rita)
+    assert invitee.get(link).status_code == 200
+    invitee.post(link)
+    assert FirmMember.objects.get(user=rita).firm.name == "Asesores del Sur"  # refused
+    assert client_for(Client(), firms["consultant"]).get(link).status_code == 404
+    FirmMember.objects.filter(user=rita).update(is_active=False)
+    invitee.post(link)
+    member = FirmMember.objects.get(user=rita)
+    assert (member.firm, member.role, member.is_active) == (firms["norte"], "consultant", True)
+
+
+def test_only_a_partner_invites_and_bad_input_saves_nothing(client, firms):
+    consultant = client_for(client, firms["consultant"])
+    data = {"invite-first_name": "X", "invite-email": "x@example.org"}
+    assert consultant.post(reverse("firm_invite"), data).status_code == 404
+    partner = client_for(Client(), firms["partner"])
+    response = partner.post(reverse("firm_invite"), {"invite-email": "not an address"})
+    assert response.status_code == 400
+    assert not FirmInvitation.objects.exists()

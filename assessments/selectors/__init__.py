@@ -44,7 +44,14 @@ from assessments.selectors.book import (
     search_followed,
     sector_sharer,
 )
-from assessments.selectors.firms import client_consultants, firm_client, firm_members
+from assessments.selectors.firms import (
+    client_consultants,
+    firm_client,
+    firm_invitation_for_invitee,
+    firm_invitations,
+    firm_invitations_of_partner,
+    firm_members,
+)
 from assessments.selectors.invitations import (
     consultant_invitations_managed_by,
     consultants_page,
@@ -74,6 +81,9 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "firm_invitation_for_invitee",
+    "firm_invitations",
+    "firm_invitations_of_partner",
     "client_consultants",
     "firm_client",
     "firm_members",

@@ -1,10 +1,17 @@
 """Reads of a firm: its people with how many clients each follows, and one client's
 consultants. Each page is a fixed number of queries, whatever the size of the book."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import FirmMember, Membership, Organisation
+from assessments.models import (
+    FirmInvitation,
+    FirmMember,
+    Invitation,
+    Membership,
+    Organisation,
+    OutgoingMail,
+)
 
 
 def firm_members(firm_id: int) -> QuerySet[FirmMember]:
@@ -39,3 +46,41 @@ def client_consultants(organisation_id: int) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("-is_lead", "user__first_name", "user__username")
     )
+
+
+def firm_invitations(firm_id: int) -> QuerySet[FirmInvitation]:
+    """The firm's invitations, newest first, each with its latest mail; a page at a time."""
+    return (
+        FirmInvitation.objects.filter(firm_id=firm_id)
+        .select_related("user", "invited_by")
+        .prefetch_related(
+            Prefetch(
+                "mails",
+                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
+                to_attr="mails_newest_first",
+            )
+        )
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def firm_invitation_for_invitee(user, secret: str) -> FirmInvitation:
+    """The pending firm invitation whose link holds `secret`, if sent to `user`; 404
+    otherwise, saying nothing about whether the link exists."""
+    invitation = (
+        FirmInvitation.objects.filter(
+            token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
+        )
+        .select_related("firm", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def firm_invitations_of_partner(user) -> QuerySet[FirmInvitation]:
+    partner_firms = FirmMember.objects.filter(
+        user=user, role=FirmMember.Role.PARTNER, is_active=True
+    ).values("firm")
+    return FirmInvitation.objects.filter(firm__in=partner_firms)

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from assessments.models import Assessment, OutgoingMail
+from assessments.selectors.firms import firm_invitations_of_partner
 from assessments.selectors.invitations import (
     consultant_invitations_managed_by,
     invitations_sent_by_consultants_of,
@@ -19,6 +20,7 @@ def mail_for_sender(user, mail_id: int) -> OutgoingMail:
         .filter(
             Q(invitation__in=invitations_sent_by_consultants_of(user).values("pk"))
             | Q(invitation__in=consultant_invitations_managed_by(user).values("pk"))
+            | Q(firm_invitation__in=firm_invitations_of_partner(user).values("pk"))
             | Q(
                 assessment__started_by=user,
                 assessment__is_round=True,

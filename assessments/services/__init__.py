@@ -31,6 +31,9 @@ from assessments.services.firms import (
     client_assign,
     client_unassign,
     consultant_deactivate,
+    firm_consultant_invite,
+    firm_invitation_accept,
+    firm_invitations_accepted_by_sign_in,
 )
 from assessments.services.invitations import (
     JOIN_LINK_MAX_AGE,
@@ -64,6 +67,9 @@ from assessments.services.rounds import (
 )
 
 __all__ = [
+    "firm_consultant_invite",
+    "firm_invitation_accept",
+    "firm_invitations_accepted_by_sign_in",
     "book_hand_over",
     "client_assign",
     "client_unassign",

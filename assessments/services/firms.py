@@ -2,12 +2,26 @@
 consultant's whole book to another, deactivating a consultant. Every change is one
 transaction and lands in the audit trail."""
 
+import secrets
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import audit
-from assessments.models import FirmMember, Membership, Organisation
+from assessments.models import (
+    FirmInvitation,
+    FirmMember,
+    Invitation,
+    Membership,
+    Organisation,
+    OutgoingMail,
+)
 from assessments.services.errors import AssessmentError
+from assessments.services.invitations import NewPerson, account_for, fresh_set_password_path
+from assessments.services.mail import absolute_url, composes, mail_queue
 
 
 def _partner_of(user, firm_id: int) -> FirmMember:
@@ -116,3 +130,115 @@ def consultant_deactivate(*, partner, firm_id: int, consultant_id: int, hand_to_
     member.is_active = False
     member.save(update_fields=["is_active"])
     return moved
+
+
+@transaction.atomic
+def firm_consultant_invite(
+    *, partner, firm_id: int, email: str, first_name: str, last_name: str, site_url: str
+) -> FirmInvitation:
+    """A partner invites someone to join the firm as a consultant: a mail through the
+    queue. Whether the address has an account changes the mail, never what the partner
+    sees; nobody joins before accepting."""
+    _partner_of(partner, firm_id)
+    email = get_user_model().objects.normalize_email(email).lower()
+    person = account_for(NewPerson(first_name=first_name, last_name=last_name, email=email))
+    # Both show on the firm's page already: refusing says nothing new about the address.
+    if FirmInvitation.objects.filter(firm_id=firm_id, user=person).exists():
+        raise AssessmentError(_("%(email)s is already invited.") % {"email": email})
+    if FirmMember.objects.filter(firm_id=firm_id, user=person).exists():
+        raise AssessmentError(_("%(email)s is already in the firm.") % {"email": email})
+    invitation = FirmInvitation.objects.create(
+        firm_id=firm_id,
+        user=person,
+        email=email,
+        invited_by=partner,
+        new_account=not person.has_usable_password(),
+        sent_at=timezone.now(),
+    )
+    mail_queue(
+        kind=OutgoingMail.Kind.FIRM_INVITATION,
+        recipient=email,
+        subject=_("Join %(firm)s in Orientación") % {"firm": invitation.firm.name},
+        site_url=site_url,
+        user=person,
+        firm_invitation=invitation,
+    )
+    return invitation
+
+
+@composes(OutgoingMail.Kind.FIRM_INVITATION)
+def _firm_invitation_text(mail: OutgoingMail) -> str | None:
+    """With a fresh one-time link (the one sent before stops working); none once taken."""
+    invitation = mail.firm_invitation
+    if not invitation.is_pending:
+        return None
+    user = invitation.user
+    if invitation.new_account:
+        path = fresh_set_password_path(user)
+        message = _(
+            "Hello %(name)s,\n\n%(partner)s invites you to join %(firm)s in Orientación, the "
+            "customer-orientation self-assessment, as a consultant. Choose your password "
+            "here (the link works once); your first sign-in accepts:\n\n%(link)s\n\nYour "
+            "username is %(username)s."
+        )
+    else:
+        secret = secrets.token_urlsafe(32)
+        invitation.token_hash = Invitation.hash_of(secret)
+        invitation.save(update_fields=["token_hash"])
+        path = reverse("firm_join", args=[secret])
+        message = _(
+            "Hello %(name)s,\n\n%(partner)s invites you to join %(firm)s in Orientación as a "
+            "consultant. Sign in as %(username)s and accept here:\n\n%(link)s\n\nIf you do "
+            "not know this firm, ignore this message: nothing changes until you accept."
+        )
+    partner = invitation.invited_by
+    return message % {
+        "name": user.first_name or user.get_username(),
+        "partner": (partner.get_full_name() or partner.get_username()) if partner else "",
+        "firm": invitation.firm.name,
+        "link": absolute_url(mail.site_url, path),
+        "username": user.get_username(),
+    }
+
+
+@transaction.atomic
+def firm_invitation_accept(*, invitation: FirmInvitation, user) -> FirmMember:
+    """The invited person joins the firm as a consultant; someone active in another firm
+    is asked to leave it first (one firm per person)."""
+    invitation = FirmInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.user_id != user.pk or not invitation.is_pending:
+        raise AssessmentError(_("This invitation is not open for you."))
+    member = _firm_join(invitation)
+    invitation.token_hash = ""
+    invitation.save(update_fields=["accepted_at", "token_hash"])
+    return member
+
+
+def _firm_join(invitation: FirmInvitation) -> FirmMember:
+    member = FirmMember.objects.select_for_update().filter(user_id=invitation.user_id).first()
+    if member is not None and member.is_active and member.firm_id != invitation.firm_id:
+        raise AssessmentError(
+            _("You are an active member of another firm: ask its partner to deactivate you first.")
+        )
+    if member is None:
+        member = FirmMember(user_id=invitation.user_id)
+    if member.firm_id != invitation.firm_id or not member.is_active:
+        member.firm_id = invitation.firm_id
+        member.role = FirmMember.Role.CONSULTANT
+        member.is_active = True
+        member.save()
+    invitation.accepted_at = timezone.now()
+    return member
+
+
+def firm_invitations_accepted_by_sign_in(*, user) -> None:
+    """A firm invitation that came with a link to choose a password is accepted at the
+    first sign-in after choosing it (one another firm holds stays pending)."""
+    pending = FirmInvitation.objects.filter(user=user, new_account=True, accepted_at=None)
+    for invitation in pending:
+        try:
+            with transaction.atomic():
+                _firm_join(invitation)
+                invitation.save(update_fields=["accepted_at"])
+        except AssessmentError:
+            continue

@@ -12,7 +12,14 @@ from assessments.views.assessments import (
     organisation_consultants,
     server_error,
 )
-from assessments.views.firms import firm, firm_client, firm_deactivate, firm_hand_over
+from assessments.views.firms import (
+    firm,
+    firm_client,
+    firm_deactivate,
+    firm_hand_over,
+    firm_invite,
+    firm_join,
+)
 from assessments.views.mail import mail_retry
 from assessments.views.plan import (
     action_add,
@@ -48,6 +55,8 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "firm_invite",
+    "firm_join",
     "firm",
     "firm_client",
     "firm_deactivate",

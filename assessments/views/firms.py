@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
-from assessments.forms import ClientAssignForm, HandOverForm
+from assessments.forms import ClientAssignForm, FirmConsultantInviteForm, HandOverForm
+from assessments.views.portfolio import _page
 
 
 def _firm_access(request, partner=False) -> selectors.ConsultantAccess:
@@ -31,15 +32,68 @@ def _people(firm_id: int):
 @require_GET
 def firm(request):
     access = _firm_access(request)
+    return _firm_page(request, access, FirmConsultantInviteForm(prefix="invite"))
+
+
+def _firm_page(request, access, invite_form, status=200):
     members, active, everyone = _people(access.firm_id)
+    invitations = selectors.firm_invitations(access.firm_id)
+    page, _per_page = _page(request, invitations if access.is_partner else invitations.none())
     context = {
         "firm": members[0].firm if members else None,
         "members": members,
         "access": access,
         "hand_over": HandOverForm(people=everyone, takers=active, prefix="hand"),
         "deactivate": HandOverForm(people=active, takers=active, prefix="leave"),
+        "invite": invite_form,
+        "invitations": page.object_list,
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "page_query": "",
     }
-    return render(request, "assessments/firm.html", context)
+    return render(request, "assessments/firm.html", context, status=status)
+
+
+@require_POST
+def firm_invite(request):
+    """A partner invites a consultant to join the firm, by e-mail."""
+    access = _firm_access(request, partner=True)
+    form = FirmConsultantInviteForm(request.POST, prefix="invite")
+    if form.is_valid():
+        try:
+            invitation = services.firm_consultant_invite(
+                partner=request.user,
+                firm_id=access.firm_id,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The invitation to %(email)s is queued: this page shows when it has left.")
+                % {"email": invitation.email},
+            )
+            return redirect("firm")
+    return _firm_page(request, access, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def firm_join(request, secret: str):
+    """The invited person, signed in, joins the firm; anyone else gets a 404."""
+    invitation = selectors.firm_invitation_for_invitee(request.user, secret)
+    if request.method == "POST":
+        try:
+            services.firm_invitation_accept(invitation=invitation, user=request.user)
+        except services.AssessmentError as error:
+            messages.error(request, str(error))
+            return redirect("home")
+        messages.success(
+            request, _("You are now a consultant of %(firm)s.") % {"firm": invitation.firm.name}
+        )
+        return redirect("portfolio")
+    return render(request, "assessments/firm_join.html", {"invitation": invitation})
 
 
 def _hand_over(request, deactivate: bool):

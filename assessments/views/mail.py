@@ -22,6 +22,8 @@ def mail_retry(request, mail_id: int):
         )
     if mail.assessment_id is not None:
         return redirect("round_manage", assessment_id=mail.assessment_id)
+    if mail.firm_invitation_id is not None:
+        return redirect("firm")
     if mail.invitation.role == Membership.Role.CONSULTANT:
         return redirect("organisation_consultants", organisation_id=mail.organisation_id)
     return redirect("invitations")
