@@ -21,7 +21,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils.html import escape
 
 from assessments.management.commands.seed_demo import SAMPLE_NAME
 from assessments.models import Assessment, Organisation
@@ -69,6 +70,10 @@ ROLES = {
     "manager": "ana",
     "manager with a draft": "luis",
     "consultant": "carmen",
+    # carmen again, reading Consultoría Norte's whole book; and the partner of another
+    # firm, reading his: the pages of one firm's book never name the other's clients.
+    "partner, the whole firm": "carmen",
+    "another firm's partner": "dario",
     "respondent of an open round": "nuria",
     "respondent of a closed round": "sofia",
     "admin": "admin",
@@ -394,8 +399,24 @@ def test_every_link_and_get_form_works_for(role, demo_data, capsys, settings):
     client = Client(raise_request_exception=False)
     if user is not None:
         client_for(client, user)
+    if role in ("partner, the whole firm", "another firm's partner"):
+        client.post(reverse("book_choose"), {"whole_firm": "1"})
     crawler = Crawler(client, user)
     report = crawler.run()
+    if role == "another firm's partner":
+        norte = set(
+            Organisation.objects.filter(firm__name="Consultoría Norte").values_list(
+                "name", flat=True
+            )
+        )
+        assert norte
+        for url in sorted(crawler.seen):
+            response = client.get(url)
+            body = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            ).decode(errors="replace")
+            named = [name for name in norte if escape(name) in body]
+            assert named == [], (url, named[:3])
     if role in ("consultant", "admin"):
         # Production asks both for a second factor: with the password alone, every address
         # the crawl knows leads to setting one up, and nowhere else.
