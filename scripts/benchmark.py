@@ -5,6 +5,9 @@
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/orientacion_bench \\
         .venv/bin/python scripts/benchmark.py          # PostgreSQL (the database is reset)
 
+    BENCH_ONLY_BOOKS=1 BENCH_BOOKS=500,5000,20000 .venv/bin/python scripts/benchmark.py
+                                                       # a consultant's growing book alone
+
 It creates its own data in its own database, so it never touches the demo or your data.
 wrk comes from Debian (`apt-get install wrk`); without it the HTTP part is skipped.
 """
@@ -592,6 +595,7 @@ def book_figures():
         start = time.perf_counter()
         organisations = bulk_portfolio(consultant, size, 4, prefix=f"B{size} ")
         invitations_of(consultant, organisations)
+        (long_history,) = bulk_portfolio(consultant, 1, 50, prefix=f"L{size} ")
         built = time.perf_counter() - start
         client = Client()
         client.force_login(consultant)
@@ -603,6 +607,7 @@ def book_figures():
             f"page {middle}": (client, reverse("portfolio") + f"?page={middle}"),
             "search by name": (client, reverse("portfolio") + f"?q=cliente+{size // 3:05d}"),
             "consultant's home page": (client, reverse("home")),
+            "progress, 50 assessments": (client, reverse("progress", args=[long_history.pk])),
             "invitations": (client, reverse("invitations")),
             "admin: organisations": (admin, "/admin/assessments/organisation/"),
             "admin: assessments": (admin, "/admin/assessments/assessment/"),
@@ -671,6 +676,10 @@ def over_http(client, report_url, answer_url, round_url):
 def main():
     print(f"Orientación benchmark · {os.cpu_count()} cores · data in {WORK}")
     reset_database()
+    if os.environ.get("BENCH_ONLY_BOOKS") == "1":  # the growing books' pages alone
+        book_figures()
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
     manager, report, big, draft, round_of_ten = make_data()
     client, report_url, answer_url = in_process(manager, report, big, draft, round_of_ten)
     warm_up_figures(manager, report.bank)
