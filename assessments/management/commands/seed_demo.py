@@ -19,6 +19,7 @@ from assessments.models import (
     Action,
     Assessment,
     Firm,
+    FirmInvitation,
     FirmMember,
     Invitation,
     Membership,
@@ -414,6 +415,17 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     user=users["sergio"], organisation=organisation, defaults={"role": CONSULTANT}
                 )
+        # carmen invited lorena to join three days ago; she has not chosen a password yet.
+        lorena = _invited_account("lorena@demo.orientacion.test", "Lorena", "Prieto")
+        FirmInvitation.objects.get_or_create(
+            firm=norte,
+            user=lorena,
+            defaults={
+                "email": lorena.email,
+                "invited_by": users["carmen"],
+                "sent_at": timezone.now() - timedelta(days=3),
+            },
+        )
         beatriz = FirmMember.objects.get(user=users["beatriz"])
         if beatriz.is_active:
             for number, organisation in enumerate(samples, start=1):
