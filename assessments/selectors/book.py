@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Avg, Count, Exists, F, OuterRef, QuerySet, Subquery, Value
 
 from assessments.models import (
     Answer,
@@ -152,11 +152,15 @@ HOME_LATEST = 5
 def book_glance(user) -> dict | None:
     """What a consultant's home page says of their book: how many organisations it holds,
     how many have a result, and the latest results; None for someone who follows none.
-    Two queries, whatever the size of the book."""
+    At most two queries, whatever the size of the book."""
     book = followed_organisations(user)
-    counts = book.aggregate(
-        organisations=Count("pk"), assessed=Count("pk", filter=Q(current_result__isnull=False))
-    )
+    # The book's counts by sector and score, which the portfolio keeps in the shared cache:
+    # no count of a large book on every visit home.
+    by_score = book_score_counts(user)
+    counts = {
+        "organisations": sum(by_score.values()),
+        "assessed": sum(n for (_sector, score), n in by_score.items() if score is not None),
+    }
     if not counts["organisations"]:
         return None
     latest = (
