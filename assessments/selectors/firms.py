@@ -1,7 +1,7 @@
 """Reads of a firm: its people with how many clients each follows, and one client's
 consultants. Each page is a fixed number of queries, whatever the size of the book."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from assessments.models import (
@@ -10,8 +10,8 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
-    OutgoingMail,
 )
+from assessments.selectors.invitations import newest_mail_first
 
 
 def firm_members(firm_id: int) -> QuerySet[FirmMember]:
@@ -53,13 +53,7 @@ def firm_invitations(firm_id: int) -> QuerySet[FirmInvitation]:
     return (
         FirmInvitation.objects.filter(firm_id=firm_id)
         .select_related("user", "invited_by")
-        .prefetch_related(
-            Prefetch(
-                "mails",
-                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
-                to_attr="mails_newest_first",
-            )
-        )
+        .prefetch_related(newest_mail_first())
         .order_by("-sent_at", "-pk")
     )
 

@@ -11,6 +11,16 @@ from assessments.models import (
 from assessments.selectors.book import followed_organisations
 
 
+def newest_mail_first() -> Prefetch:
+    """An invitation's mails, newest first, as `mails_newest_first`: the list pages show
+    the state of the latest one."""
+    return Prefetch(
+        "mails",
+        queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
+        to_attr="mails_newest_first",
+    )
+
+
 def invitations_sent_by_consultants_of(user) -> QuerySet:
     """Invitations to manage the organisations the user follows as a consultant, newest
     first (a round's invitations to answer are its lead's business)."""
@@ -19,13 +29,7 @@ def invitations_sent_by_consultants_of(user) -> QuerySet:
             organisation__in=followed_organisations(user), role=Membership.Role.MANAGER
         )
         .select_related("organisation", "invited_by", "user")
-        .prefetch_related(
-            Prefetch(
-                "mails",
-                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
-                to_attr="mails_newest_first",
-            )
-        )
+        .prefetch_related(newest_mail_first())
         .order_by("-sent_at", "-pk")
     )
 
@@ -51,13 +55,7 @@ def consultants_page(organisation_id: int) -> dict:
             organisation_id=organisation_id, role=Membership.Role.CONSULTANT
         )
         .select_related("invited_by")
-        .prefetch_related(
-            Prefetch(
-                "mails",
-                queryset=OutgoingMail.objects.order_by("-created_at", "-pk"),
-                to_attr="mails_newest_first",
-            )
-        )
+        .prefetch_related(newest_mail_first())
         .order_by("-sent_at", "-pk"),
     }
 
