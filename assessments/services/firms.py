@@ -20,7 +20,13 @@ from assessments.models import (
     OutgoingMail,
 )
 from assessments.services.errors import AssessmentError
-from assessments.services.invitations import NewPerson, account_for, fresh_set_password_path
+from assessments.services.invitations import (
+    NewPerson,
+    account_for,
+    fresh_set_password_path,
+    invitation_text,
+    name_of,
+)
 from assessments.services.mail import absolute_url, composes, mail_queue
 
 
@@ -191,14 +197,13 @@ def _firm_invitation_text(mail: OutgoingMail) -> str | None:
             "consultant. Sign in as %(username)s and accept here:\n\n%(link)s\n\nIf you do "
             "not know this firm, ignore this message: nothing changes until you accept."
         )
-    partner = invitation.invited_by
-    return message % {
-        "name": user.first_name or user.get_username(),
-        "partner": (partner.get_full_name() or partner.get_username()) if partner else "",
-        "firm": invitation.firm.name,
-        "link": absolute_url(mail.site_url, path),
-        "username": user.get_username(),
-    }
+    return invitation_text(
+        message,
+        user=user,
+        link=absolute_url(mail.site_url, path),
+        partner=name_of(invitation.invited_by),
+        firm=invitation.firm.name,
+    )
 
 
 @transaction.atomic

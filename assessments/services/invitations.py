@@ -119,17 +119,14 @@ def client_add(
     manager = account_for(
         NewPerson(first_name=manager_first_name, last_name=manager_last_name, email=email)
     )
-    invitation = Invitation.objects.create(
+    return _invite(
         organisation=organisation,
-        user=manager,
+        person=manager,
         email=email,
         invited_by=consultant,
         role=Membership.Role.MANAGER,
-        new_account=not manager.has_usable_password(),
-        sent_at=timezone.now(),
+        site_url=site_url,
     )
-    _invitation_mail(invitation, site_url)
-    return invitation
 
 
 @transaction.atomic
@@ -148,13 +145,26 @@ def consultant_invite(*, manager, organisation, email, first_name, last_name, si
         raise AssessmentError(
             _("%(email)s already takes part in this organisation.") % {"email": email}
         )
-    invitation = Invitation.objects.create(
+    return _invite(
         organisation=organisation,
-        user=consultant,
+        person=consultant,
         email=email,
         invited_by=manager,
         role=Membership.Role.CONSULTANT,
-        new_account=not consultant.has_usable_password(),
+        site_url=site_url,
+    )
+
+
+def _invite(*, organisation, person, email, invited_by, role, site_url) -> Invitation:
+    """The invitation, and its mail queued: with a link to choose a password for an
+    account that has none, else a join link."""
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        user=person,
+        email=email,
+        invited_by=invited_by,
+        role=role,
+        new_account=not person.has_usable_password(),
         sent_at=timezone.now(),
     )
     _invitation_mail(invitation, site_url)
@@ -224,15 +234,28 @@ def _invitation_mail_text(mail: OutgoingMail) -> str | None:
             "and accept here:\n\n%(link)s\n\nIf you do not know this organisation, ignore "
             "this message: nothing changes until you accept."
         )
-    consultant = invitation.invited_by
+    return invitation_text(
+        message,
+        user=user,
+        link=absolute_url(mail.site_url, path),
+        consultant=name_of(invitation.invited_by),
+        organisation=invitation.organisation.name,
+    )
+
+
+def name_of(user) -> str:
+    """How an invitation names the person who sent it (nobody, if their account is gone)."""
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def invitation_text(message: str, *, user, link: str, **names) -> str:
+    """An invitation mail's text: `message` filled with the invitee's name and username,
+    the link, and `names` (who invites, to what)."""
     return message % {
         "name": user.first_name or user.get_username(),
-        "consultant": (consultant.get_full_name() or consultant.get_username())
-        if consultant
-        else "",
-        "organisation": invitation.organisation.name,
-        "link": absolute_url(mail.site_url, path),
         "username": user.get_username(),
+        "link": link,
+        **names,
     }
 
 
@@ -255,14 +278,13 @@ def _consultant_invitation_text(invitation: Invitation, site_url: str) -> str:
             "%(username)s and accept here:\n\n%(link)s\n\nIf you do not know this "
             "organisation, ignore this message: nothing changes until you accept."
         )
-    manager = invitation.invited_by
-    return message % {
-        "name": user.first_name or user.get_username(),
-        "manager": (manager.get_full_name() or manager.get_username()) if manager else "",
-        "organisation": invitation.organisation.name,
-        "link": absolute_url(site_url, path),
-        "username": user.get_username(),
-    }
+    return invitation_text(
+        message,
+        user=user,
+        link=absolute_url(site_url, path),
+        manager=name_of(invitation.invited_by),
+        organisation=invitation.organisation.name,
+    )
 
 
 def fresh_set_password_path(user) -> str:
