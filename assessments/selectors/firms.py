@@ -7,11 +7,10 @@ from django.http import Http404
 from assessments.models import (
     FirmInvitation,
     FirmMember,
-    Invitation,
     Membership,
     Organisation,
 )
-from assessments.selectors.invitations import newest_mail_first
+from assessments.selectors.invitations import newest_mail_first, pending_for_invitee
 
 
 def firm_members(firm_id: int) -> QuerySet[FirmMember]:
@@ -59,18 +58,10 @@ def firm_invitations(firm_id: int) -> QuerySet[FirmInvitation]:
 
 
 def firm_invitation_for_invitee(user, secret: str) -> FirmInvitation:
-    """The pending firm invitation whose link holds `secret`, if sent to `user`; 404
-    otherwise, saying nothing about whether the link exists."""
-    invitation = (
-        FirmInvitation.objects.filter(
-            token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
-        )
-        .select_related("firm", "invited_by")
-        .first()
+    """The pending firm invitation whose link holds `secret`, if sent to `user`, or 404."""
+    return pending_for_invitee(
+        FirmInvitation.objects.select_related("firm", "invited_by"), user, secret
     )
-    if invitation is None:
-        raise Http404
-    return invitation
 
 
 def firm_invitations_of_partner(user) -> QuerySet[FirmInvitation]:

@@ -71,13 +71,17 @@ def invitation_for_consultant(user, invitation_id: int):
 def invitation_for_invitee(user, secret: str):
     """The pending invitation whose link holds `secret`, if it was sent to `user`; 404
     otherwise, saying nothing about whether the link exists."""
-    invitation = (
-        Invitation.objects.filter(
-            token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
-        )
-        .select_related("organisation", "invited_by")
-        .first()
+    return pending_for_invitee(
+        Invitation.objects.select_related("organisation", "invited_by"), user, secret
     )
+
+
+def pending_for_invitee(invitations: QuerySet, user, secret: str):
+    """Among `invitations` (an organisation's or a firm's), the pending one whose link
+    holds `secret`, if sent to `user`; 404 otherwise, whether or not the link exists."""
+    invitation = invitations.filter(
+        token_hash=Invitation.hash_of(secret), user=user, accepted_at=None
+    ).first()
     if invitation is None:
         raise Http404
     return invitation

@@ -2,11 +2,8 @@
 consultant's whole book to another, deactivating a consultant. Every change is one
 transaction and lands in the audit trail."""
 
-import secrets
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +11,6 @@ from assessments import audit
 from assessments.models import (
     FirmInvitation,
     FirmMember,
-    Invitation,
     Membership,
     Organisation,
     OutgoingMail,
@@ -23,6 +19,7 @@ from assessments.services.errors import AssessmentError
 from assessments.services.invitations import (
     NewPerson,
     account_for,
+    fresh_join_path,
     fresh_set_password_path,
     invitation_text,
     name_of,
@@ -188,10 +185,7 @@ def _firm_invitation_text(mail: OutgoingMail) -> str | None:
             "username is %(username)s."
         )
     else:
-        secret = secrets.token_urlsafe(32)
-        invitation.token_hash = Invitation.hash_of(secret)
-        invitation.save(update_fields=["token_hash"])
-        path = reverse("firm_join", args=[secret])
+        path = fresh_join_path(invitation, "firm_join")
         message = _(
             "Hello %(name)s,\n\n%(partner)s invites you to join %(firm)s in Orientación as a "
             "consultant. Sign in as %(username)s and accept here:\n\n%(link)s\n\nIf you do "

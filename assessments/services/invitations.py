@@ -65,12 +65,13 @@ def account_for(person: NewPerson):
     return user
 
 
-def fresh_join_path(invitation: Invitation) -> str:
-    """A new secret join link for an existing account; the one sent before stops working."""
+def fresh_join_path(invitation, view: str = "invitation_accept") -> str:
+    """A new secret join link for an existing account (to an organisation, or with
+    `view` to a firm); the one sent before stops working."""
     secret = secrets.token_urlsafe(32)
     invitation.token_hash = Invitation.hash_of(secret)
     invitation.save(update_fields=["token_hash"])
-    return reverse("invitation_accept", args=[secret])
+    return reverse(view, args=[secret])
 
 
 # A resend within this time is refused: one click sends one e-mail.
