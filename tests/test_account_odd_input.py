@@ -112,3 +112,47 @@ def test_odd_sign_up_address_and_invitation_values_change_nothing(
     assert get_user_model().objects.count() == users
     assert Organisation.objects.count() == organisations
     assert not Invitation.objects.exists() and not OutgoingMail.objects.exists()
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_values_in_the_firms_forms_change_nothing(db, value):
+    """Every form of the firm's pages, fed an odd value in each field: a page, a redirect
+    or a 4xx, never a server error; nobody's clients, membership or firm changes."""
+    from django.urls import reverse
+
+    from assessments.models import Firm, FirmInvitation, FirmMember, Membership, Organisation
+    from tests.conftest import make_user
+
+    firm = Firm.objects.create(name="Norte")
+    partner, consultant = make_user("pilar"), make_user("quique")
+    FirmMember.objects.create(firm=firm, user=partner, role="partner")
+    FirmMember.objects.create(firm=firm, user=consultant, role="consultant")
+    client_org = Organisation.objects.create(
+        name="Cliente", sector="Retail", size_band="small", country="España", firm=firm
+    )
+    Membership.objects.create(user=consultant, organisation=client_org, role="consultant")
+
+    def state():
+        return (
+            list(Membership.objects.order_by("pk").values_list("user", "organisation", "is_lead")),
+            list(FirmMember.objects.order_by("pk").values_list("user", "firm", "is_active")),
+            FirmInvitation.objects.count(),
+        )
+
+    before = state()
+    signed = signed_in("pilar")
+    for url, data in [
+        (reverse("firm_hand_over"), {"hand-giver": value, "hand-taker": value}),
+        (reverse("firm_deactivate"), {"leave-giver": value, "leave-taker": partner.pk}),
+        (reverse("firm_invite"), {"invite-first_name": value, "invite-email": value}),
+        (reverse("firm_client", args=[client_org.pk]), {"consultant": value, "lead": value}),
+        (reverse("firm_client", args=[client_org.pk]), {"remove": value}),
+        (reverse("book_choose"), {"whole_firm": value, "next": value}),
+        (f"/firm/join/{value}/", {}),
+    ]:
+        response = signed.post(url, data)
+        assert response.status_code in (200, 302, 400, 404), (url, value)
+        if response.status_code == 302:
+            assert not response.url.startswith(("//", "http")), response.url
+    assert signed.get(reverse("firm"), {"page": value}).status_code in (200, 404)
+    assert state() == before

@@ -177,6 +177,7 @@ def firm_client(request, organisation_id: int):
 
 
 def _int(value) -> int:
-    if not value or not str(value).isdigit() or len(str(value)) > 18:
+    # isdigit() alone takes "²" and "٣", which int() refuses.
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
         raise Http404
     return int(value)

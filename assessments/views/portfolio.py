@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -46,9 +46,12 @@ def book_choose(request):
     whole_firm = request.POST.get("whole_firm") == "1" and access.reads_whole_book
     request.session[WHOLE_FIRM] = whole_firm
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take any other word for a view's name.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         target = reverse("portfolio")
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 def _selected_organisations(request, book) -> list:
