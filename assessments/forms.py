@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import make_password
-from django.core.validators import validate_email
+from django.core.validators import EMPTY_VALUES, validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -184,6 +184,13 @@ class PortfolioFilter(django_filters.FilterSet):
         if "sort" not in self.form.cleaned_data:  # an unknown key: ignored, as if absent
             queryset = self.filters["sort"].filter(queryset, None)
         return queryset
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a filter leaves part of the book out (a sort alone does not)."""
+        self.form.is_valid()  # cleans it: the invalid filters are left out, as in `qs`
+        data = self.form.cleaned_data
+        return any(data.get(name) not in EMPTY_VALUES for name in self.filters if name != "sort")
 
     @property
     def current_sort(self) -> str:

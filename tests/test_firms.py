@@ -400,3 +400,28 @@ def test_only_a_partner_invites_and_bad_input_saves_nothing(client, firms):
     response = partner.post(reverse("firm_invite"), {"invite-email": "not an address"})
     assert response.status_code == 400
     assert not FirmInvitation.objects.exists()
+
+
+def test_a_partners_home_shows_the_firm_at_a_glance_and_a_consultants_does_not(
+    client, firms, django_capture_on_commit_callbacks
+):
+    norte = firms["norte"]
+    with django_capture_on_commit_callbacks(execute=True):  # the cached counts lapse
+        client_of(norte, "Nadie la sigue")
+    services.firm_consultant_invite(
+        firm_id=norte.pk,
+        partner=firms["partner"],
+        email="nuevo@example.com",
+        first_name="Nuevo",
+        last_name="Consultor",
+        site_url="/",
+    )
+    home = names(client_for(client, firms["partner"]).get(reverse("home")))
+    assert "Tu firma" in home
+    assert "3 clientes en la cartera de la firma; 2 con resultado." in home
+    assert "1 cliente no tiene consultor que lo siga." in home
+    assert "2 consultores activos · 1 invitación esperando respuesta" in home
+    # Another firm's figures are not in it, and a consultant who is no partner sees none.
+    assert "Cliente del Sur" not in home
+    consultant_home = names(client_for(Client(), firms["consultant"]).get(reverse("home")))
+    assert "Tu firma" not in consultant_home and "Sigues 1 organización" in consultant_home

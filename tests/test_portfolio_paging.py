@@ -96,15 +96,20 @@ def test_a_page_of_a_long_list_counts_its_matches_and_one_that_fits_does_not(
     client, book, django_assert_num_queries
 ):
     signed_in = client_for(client, book[0])
-    # session, user, consultant check, the book's count of each sector and score, how
-    # many match (for the page links), the page's organisations, their plans
-    with django_assert_num_queries(7):
+    # session, user, consultant check, the book's count of each sector and score (which
+    # also says how long the whole book is: no count of it), the page's organisations,
+    # their plans
+    with django_assert_num_queries(6):
         response = get(signed_in, page=1)
     assert "120 organizaciones" in response.content.decode()
     # The book's counts are kept in the shared cache until the book changes.
     for page in (2, 3):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             assert "120 organizaciones" in get(signed_in, page=page).content.decode()
+    # A filtered list beyond its first page counts its matches, for the page links.
+    with django_assert_num_queries(6):
+        response = get(signed_in, sector="Industria", page=2)
+    assert "60 organizaciones · mostrando 51–60" in response.content.decode()
     # The 2 matches fit on the first page: one row more than a page is read, no count.
     with django_assert_num_queries(5):
         response = get(signed_in, q="lonja")

@@ -52,9 +52,10 @@ def test_home_query_count_does_not_grow_with_assessments(
     client.get("/")
     for _ in range(5):
         services.assessment_start(organisation=acme, user=alice)
-    # session, user, memberships+organisations, assessments (+started_by, bank); the
-    # count of organisations followed as a consultant (none) is in the cache
-    with django_assert_num_queries(4):
+    # session, user, memberships+organisations, assessments (+started_by, bank), whether
+    # the user is a consultant or a firm's partner; the count of organisations followed
+    # as a consultant (none) is in the cache
+    with django_assert_num_queries(5):
         client.get("/")
 
 
@@ -99,8 +100,9 @@ def test_a_consultants_home_counts_the_book_and_shows_its_latest_results_only(
     with django_capture_on_commit_callbacks(execute=True):  # the book's counts lapse
         follow(40, 10)
     client.get("/")  # counts the book once; the shared cache keeps it until it changes
-    # session, user, memberships (none but the book's), the book's latest results
-    with django_assert_num_queries(4):
+    # session, user, memberships (none but the book's), the book's latest results, what
+    # the user may do as a consultant
+    with django_assert_num_queries(5):
         large = client.get("/")
     page = large.content.decode()
     assert "Sigues 50 organizaciones; 25 con resultado." in page

@@ -113,6 +113,17 @@ def followed_organisations(book) -> QuerySet[Organisation]:
     )
 
 
+def followed_organisation_ids(book):
+    """The ids of the organisations of `book`, as a subquery for `organisation__in`: the
+    own book's come from the memberships alone, with no join to the organisations."""
+    book = _as_book(book)
+    if book.is_whole_firm:
+        return Organisation.objects.filter(firm_id=book.firm_id).values("pk")
+    return Membership.objects.filter(
+        user_id=book.user_id, role=Membership.Role.CONSULTANT
+    ).values("organisation_id")
+
+
 def submitted_of(organisation_ref) -> QuerySet[Assessment]:
     return Assessment.objects.filter(
         organisation=organisation_ref, status=Assessment.Status.SUBMITTED

@@ -1,7 +1,9 @@
 """Reads of a firm: its people with how many clients each follows, and one client's
 consultants. Each page is a fixed number of queries, whatever the size of the book."""
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from assessments.models import (
@@ -10,7 +12,44 @@ from assessments.models import (
     Membership,
     Organisation,
 )
+from assessments.selectors.book import (
+    BOOK_COUNTS_TIMEOUT,
+    Book,
+    book_generation,
+    book_score_counts,
+)
 from assessments.selectors.invitations import newest_mail_first, pending_for_invitee
+
+
+def firm_glance(user, firm_id: int) -> dict:
+    """What a partner's home page says of their firm: its clients, how many have a
+    result and how many no consultant follows, its active consultants and the
+    invitations still waiting for an answer. The client counts are the whole book's
+    cached ones (the unfollowed count is cached beside them, by the same generation), so
+    the page does not count thousands of clients on each visit: two small queries when
+    they are cached."""
+    by_score = book_score_counts(Book(user_id=user.pk, firm_id=firm_id))
+    key = f"firm-unfollowed:{firm_id}:{book_generation()}"
+    unfollowed = cache.get(key)
+    if unfollowed is None:
+        followed = Membership.objects.filter(
+            organisation=OuterRef("pk"), role=Membership.Role.CONSULTANT
+        )
+        unfollowed = Organisation.objects.filter(firm_id=firm_id).exclude(Exists(followed)).count()
+        cache.set(key, unfollowed, timeout=BOOK_COUNTS_TIMEOUT)
+    waiting = Q(accepted_at=None) & (
+        Q(new_account=False) | Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    )
+    people = FirmMember.objects.filter(firm_id=firm_id).aggregate(
+        consultants=Count("pk", filter=Q(is_active=True)),
+    )
+    people["waiting"] = FirmInvitation.objects.filter(waiting, firm_id=firm_id).count()
+    return {
+        "clients": sum(by_score.values()),
+        "assessed": sum(n for (_sector, score), n in by_score.items() if score is not None),
+        "unfollowed": unfollowed,
+        **people,
+    }
 
 
 def firm_members(firm_id: int) -> QuerySet[FirmMember]:

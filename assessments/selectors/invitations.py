@@ -8,7 +8,7 @@ from assessments.models import (
     Membership,
     OutgoingMail,
 )
-from assessments.selectors.book import followed_organisations
+from assessments.selectors.book import followed_organisation_ids
 
 
 def newest_mail_first() -> Prefetch:
@@ -26,7 +26,7 @@ def invitations_sent_by_consultants_of(user) -> QuerySet:
     first (a round's invitations to answer are its lead's business)."""
     return (
         Invitation.objects.filter(
-            organisation__in=followed_organisations(user), role=Membership.Role.MANAGER
+            organisation__in=followed_organisation_ids(user), role=Membership.Role.MANAGER
         )
         .select_related("organisation", "invited_by", "user")
         .prefetch_related(newest_mail_first())

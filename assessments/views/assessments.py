@@ -35,10 +35,17 @@ def home(request):
             if membership.role != Membership.Role.RESPONDENT or a.invited
         ]
     book = selectors.book_glance(request.user)
+    access = selectors.consultant_access(request.user)
+    firm = selectors.firm_glance(request.user, access.firm_id) if access.is_partner else None
     return render(
         request,
         "assessments/home.html",
-        {"memberships": memberships, "is_consultant": book is not None, "book": book},
+        {
+            "memberships": memberships,
+            "is_consultant": access.is_consultant,
+            "book": book,
+            "firm": firm,
+        },
     )
 
 

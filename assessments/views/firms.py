@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments import selectors, services
 from assessments.forms import ClientAssignForm, FirmConsultantInviteForm, HandOverForm
-from assessments.views.portfolio import _page
+from assessments.views.paging import page_of
 
 
 def _firm_access(request, partner=False) -> selectors.ConsultantAccess:
@@ -32,13 +32,13 @@ def _people(firm_id: int):
 @require_GET
 def firm(request):
     access = _firm_access(request)
-    return _firm_page(request, access, FirmConsultantInviteForm(prefix="invite"))
+    return _firmpage_of(request, access, FirmConsultantInviteForm(prefix="invite"))
 
 
-def _firm_page(request, access, invite_form, status=200):
+def _firmpage_of(request, access, invite_form, status=200):
     members, active, everyone = _people(access.firm_id)
     invitations = selectors.firm_invitations(access.firm_id)
-    page, _per_page = _page(request, invitations if access.is_partner else invitations.none())
+    page, _per_page = page_of(request, invitations if access.is_partner else invitations.none())
     context = {
         "firm": members[0].firm if members else None,
         "members": members,
@@ -76,7 +76,7 @@ def firm_invite(request):
                 % {"email": invitation.email},
             )
             return redirect("firm")
-    return _firm_page(request, access, form, status=400)
+    return _firmpage_of(request, access, form, status=400)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,6 @@
 """The consultants' workspace: portfolio, comparison, progress, new clients, exports."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from assessments import portfolio as layout
 from assessments.forms import ClientForm, CompareSearchForm, ComparisonFilter, PortfolioFilter
 from assessments.levels import level_label
 from assessments.models import Membership
+from assessments.views.paging import PAGE_SIZES, page_of
 
 
 def _require_consultant(user) -> selectors.ConsultantAccess:
@@ -63,17 +63,15 @@ def _selected_organisations(request, book) -> list:
     return chosen.organisations()
 
 
-PAGE_SIZES = (10, 25, 50, 100)
-DEFAULT_PAGE_SIZE = 50
-
-
 @require_GET
 def portfolio(request):
     book = _book(request)
     counts = selectors.book_score_counts(book)
     sectors = sorted({sector for sector, _score in counts})
     filters = PortfolioFilter(request.GET, queryset=selectors.portfolio(book), sectors=sectors)
-    page, per_page = _page(request, filters.qs)
+    # The whole book's length is in its cached counts: no count of thousands per page.
+    length = None if filters.narrows else sum(counts.values())
+    page, per_page = page_of(request, filters.qs, count=length)
     rows = list(page.object_list)
     plans = selectors.plan_summaries([row.pk for row in rows])
     standings = comparison.standings_among(
@@ -99,28 +97,6 @@ def portfolio(request):
             "page_query": _query_without(request, "page"),
         },
     )
-
-
-def _page(request, queryset):
-    """The page `?page=` names, of `?per_page=` rows (one of PAGE_SIZES, else the default).
-    A page past the end is the last one (the filters may have just shrunk the list);
-    anything that is not a page number at all is a 404."""
-    size = request.GET.get("per_page", "")
-    per_page = int(size) if size in {str(s) for s in PAGE_SIZES} else DEFAULT_PAGE_SIZE
-    paginator = Paginator(queryset, per_page)
-    number = request.GET.get("page", "1")
-    if not number.isascii() or not number.isdigit() or int(number) < 1:
-        raise Http404
-    if int(number) == 1:
-        # Reading one row more than a page says whether there is a second: a list that
-        # fits (most searches) needs no count of its matches.
-        first = list(queryset[: per_page + 1])
-        if len(first) <= per_page:
-            return Paginator(first, per_page).page(1), per_page
-        page = paginator.page(1)
-        page.object_list = first[:per_page]
-        return page, per_page
-    return paginator.page(min(int(number), paginator.num_pages)), per_page
 
 
 def _query_without(request, *names) -> str:
@@ -310,7 +286,7 @@ def _invitation_sent(invitation) -> str:
 @require_GET
 def invitations(request):
     _require_consultant(request.user)
-    page, _per_page = _page(request, selectors.invitations_sent_by_consultants_of(request.user))
+    page, _per_page = page_of(request, selectors.invitations_sent_by_consultants_of(request.user))
     return render(
         request,
         "assessments/invitations.html",
