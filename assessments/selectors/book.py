@@ -119,9 +119,9 @@ def followed_organisation_ids(book):
     book = _as_book(book)
     if book.is_whole_firm:
         return Organisation.objects.filter(firm_id=book.firm_id).values("pk")
-    return Membership.objects.filter(
-        user_id=book.user_id, role=Membership.Role.CONSULTANT
-    ).values("organisation_id")
+    return Membership.objects.filter(user_id=book.user_id, role=Membership.Role.CONSULTANT).values(
+        "organisation_id"
+    )
 
 
 def submitted_of(organisation_ref) -> QuerySet[Assessment]:
