@@ -38,6 +38,7 @@ from assessments.models import (
     frozen_banks_q,
     refresh_current_results,
 )
+from assessments.paging import KeyedPaginator
 
 IMPORT_TEMPLATE = "admin/assessments/questionbank/import.html"
 
@@ -608,14 +609,28 @@ class OddQueriesRefused:
             raise IncorrectLookupParameters(error) from error
 
 
-def refuse_odd_queries_everywhere(site=admin.site) -> None:
-    """Give every registered admin, the third-party apps' too, OddQueriesRefused."""
+class KeyedPages:
+    """A changelist page is read by its keys first (assessments.paging): sorting every
+    assessment with its organisation and bank joined, to show a hundred, grew with the
+    table."""
+
+    paginator = KeyedPaginator
+    # Django's own setting for large tables: an unfiltered list is counted once, not twice
+    # (a filtered one says how many match, without the table's total beside it).
+    show_full_result_count = False
+
+
+def site_wide_rules(site=admin.site) -> None:
+    """Give every registered admin, the third-party apps' too, OddQueriesRefused and
+    KeyedPages."""
     for model, model_admin in list(site._registry.items()):
         admin_class = type(model_admin)
         if issubclass(admin_class, OddQueriesRefused):
             continue
         site.unregister(model)
-        site.register(model, type(admin_class.__name__, (OddQueriesRefused, admin_class), {}))
+        site.register(
+            model, type(admin_class.__name__, (OddQueriesRefused, KeyedPages, admin_class), {})
+        )
 
 
 class SecondFactorAdmin(admin.ModelAdmin):

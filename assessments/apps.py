@@ -57,9 +57,9 @@ class AssessmentsConfig(AppConfig):
         file_changed.connect(forget_rendered_markup, dispatch_uid="assessments_templates")
 
         # Every app's admin is registered by now (the admin's own ready() runs first).
-        from assessments.admin import refuse_odd_queries_everywhere
+        from assessments.admin import site_wide_rules
 
-        refuse_odd_queries_everywhere()
+        site_wide_rules()
 
 
 def book_changed(sender, **kwargs):

@@ -61,10 +61,9 @@ from assessments.models import (  # noqa: E402
     Organisation,
     Question,
     QuestionBank,
-    refresh_current_results,
-    search_key,
 )
 from scripts import live  # noqa: E402
+from scripts.book_data import bulk_portfolio, growing_book, pages_of  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
@@ -374,100 +373,6 @@ def warm_up_figures(manager, bank):
     row("first PDF download after the warm-up task", statistics.median(figures["pdf_warm"]), "ms")
 
 
-def bulk_portfolio(consultant, organisations: int, per_organisation: int, prefix: str = ""):
-    """`organisations` × `per_organisation` submitted assessments, scored by scoring.py and
-    written in bulk (the services would take minutes for 2,000 assessments)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from assessments import scoring
-    from assessments.assessment_scoring import scoring_rows
-    from assessments.models import Answer, AreaResult, Assessment, Response
-
-    bank = QuestionBank.objects.get(version=1)
-    areas = selectors.questions_by_area(bank.pk)
-    area_rows, question_rows = scoring_rows(areas)
-    questions = [q for area in areas for q in area.questions.all()]
-    area_ids = {area.code: area.pk for area in areas}
-    manager = get_user_model().objects.create_user(f"bench-portfolio-manager{prefix}")
-    sectors = ["Hostelería", "Industria", "Comercio", "Logística", "Salud"]
-    orgs = Organisation.objects.bulk_create(
-        Organisation(
-            name=f"{prefix}Cliente {i:05d}",
-            # bulk_create does not call save()
-            search_name=search_key(f"{prefix}Cliente {i:05d}"),
-            sector=sectors[i % len(sectors)],
-            size_band=["micro", "small", "medium", "large"][i % 4],
-            country="España",
-        )
-        for i in range(organisations)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=consultant, organisation=o, role="consultant") for o in orgs
-    )
-    now = timezone.now()
-    assessments, plans = [], []
-    for i, organisation in enumerate(orgs):
-        for round_ in range(per_organisation):
-            choices = [
-                ("yes", "partly", "no")[(i * 7 + round_ * 3 + q.number * 5) % 3] for q in questions
-            ]
-            values = {
-                q.number: scoring.ANSWER_VALUES[c] for q, c in zip(questions, choices, strict=True)
-            }
-            result = scoring.score(area_rows, question_rows, values, bank.thresholds)
-            when = now - timedelta(days=365 * (per_organisation - round_))
-            assessments.append(
-                Assessment(
-                    organisation=organisation,
-                    bank=bank,
-                    started_by=manager,
-                    status="submitted",
-                    submitted_at=when,
-                    submitted_by=manager,
-                    overall_score=round(result.overall, 2),
-                    maturity_level=result.level.value,
-                    respondent_count=1,
-                    invited_count=1,
-                )
-            )
-            plans.append((choices, result))
-    assessments = Assessment.objects.bulk_create(assessments, batch_size=500)
-    responses = Response.objects.bulk_create(
-        (
-            Response(assessment=a, respondent=manager, submitted_at=a.submitted_at)
-            for a in assessments
-        ),
-        batch_size=500,
-    )
-    Answer.objects.bulk_create(
-        (
-            Answer(response=r, question=q, choice=c, note="nota" if c == "no" else "")
-            for r, (choices, _result) in zip(responses, plans, strict=True)
-            for q, c in zip(questions, choices, strict=True)
-        ),
-        batch_size=2000,
-    )
-    AreaResult.objects.bulk_create(
-        (
-            AreaResult(
-                assessment=a,
-                area_id=area_ids[p.code],
-                area_code=p.code,
-                score=round(p.score, 2),
-                priority=round(p.priority, 2),
-                rank=p.rank,
-            )
-            for a, (_choices, result) in zip(assessments, plans, strict=True)
-            for p in result.priorities
-        ),
-        batch_size=2000,
-    )
-    refresh_current_results(Organisation.objects.filter(memberships__user=consultant))
-    return orgs
-
-
 def portfolio_figures():
     consultant = get_user_model().objects.create_user("bench-consultant")
     small = get_user_model().objects.create_user("bench-consultant-50")
@@ -556,66 +461,20 @@ def portfolio_figures():
     )
 
 
-def invitations_of(consultant, organisations) -> None:
-    """An accepted invitation to manage each organisation, from its consultant."""
-    from django.utils import timezone
-
-    from assessments.models import Invitation
-
-    invitee, _created = get_user_model().objects.get_or_create(username="bench-invitee")
-    now = timezone.now()
-    Invitation.objects.bulk_create(
-        (
-            Invitation(
-                organisation=organisation,
-                user=invitee,
-                email=f"manager{organisation.pk}@example.com",
-                invited_by=consultant,
-                role=Membership.Role.MANAGER,
-                new_account=False,
-                sent_at=now,
-                accepted_at=now,
-            )
-            for organisation in organisations
-        ),
-        batch_size=1000,
-    )
-
-
 BOOKS = [int(n) for n in os.environ.get("BENCH_BOOKS", "500,5000,20000").split(",")]
 
 
 def book_figures():
-    """The portfolio of a growing book: its first page, a middle page and a search by name,
-    each with its median time, queries and size, for each size of BOOKS."""
+    """Every page that must not grow with a consultant's book (scripts/book_data.py), each
+    with its median time, queries and size, for each size of BOOKS."""
     print(f"\nA consultant's book, 4 submitted assessments each (median of {RUNS} runs):")
     staff = get_user_model().objects.create_user("bench-admin", is_staff=True, is_superuser=True)
     for size in BOOKS:
-        consultant = get_user_model().objects.create_user(f"bench-book-{size}")
         start = time.perf_counter()
-        organisations = bulk_portfolio(consultant, size, 4, prefix=f"B{size} ")
-        invitations_of(consultant, organisations)
-        (long_history,) = bulk_portfolio(consultant, 1, 50, prefix=f"L{size} ")
+        book = growing_book(size)
         built = time.perf_counter() - start
-        client = Client()
-        client.force_login(consultant)
-        admin = Client()
-        admin.force_login(staff)
-        middle = max(1, size // 50 // 2)
-        pages = {
-            "first page": (client, reverse("portfolio")),
-            f"page {middle}": (client, reverse("portfolio") + f"?page={middle}"),
-            "search by name": (client, reverse("portfolio") + f"?q=cliente+{size // 3:05d}"),
-            "consultant's home page": (client, reverse("home")),
-            "progress, 50 assessments": (client, reverse("progress", args=[long_history.pk])),
-            "invitations": (client, reverse("invitations")),
-            "admin: organisations": (admin, "/admin/assessments/organisation/"),
-            "admin: assessments": (admin, "/admin/assessments/assessment/"),
-            "admin: invitations": (admin, "/admin/assessments/invitation/"),
-            "admin: users": (admin, "/admin/auth/user/"),
-        }
         print(f"  {size} organisations (built in {built:.1f} s):")
-        for label, (client, url) in pages.items():
+        for label, (client, url) in pages_of(book, size, staff).items():
             executed = []
 
             def count(execute, sql, params, many, context, executed=executed):

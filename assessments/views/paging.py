@@ -1,41 +1,13 @@
-"""Pages of long lists (a book of thousands of clients, their invitations) whose cost does
-not grow with the list."""
+"""The `?page=` and `?per_page=` of the app's long lists (a book of thousands of clients,
+their invitations)."""
 
 from django.core.paginator import Paginator
 from django.http import Http404
 
+from assessments.paging import KeyedPaginator, rows_between
+
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
-
-
-def rows_between(queryset, start: int, stop: int) -> list:
-    """Rows `start` to `stop` of an ordered queryset, in its order.
-
-    The page's keys are picked first, by a query that reads the filter and sort columns
-    alone; the page's rows, with what they select_related, are then read for those keys
-    only. Sorting 5,000 organisations with each one's result, bank and area joined took
-    PostgreSQL ten times what sorting their names does, and grew with the book."""
-    if not hasattr(queryset, "values"):  # a list, already read
-        return list(queryset[start:stop])
-    keys = queryset.values("pk")[start:stop]
-    return list(queryset.filter(pk__in=keys))
-
-
-class KeyedPaginator(Paginator):
-    """A Paginator that reads each page by rows_between, and takes the list's length
-    when the caller already knows it (a book's cached counts) instead of counting."""
-
-    def __init__(self, object_list, per_page, count: int | None = None):
-        super().__init__(object_list, per_page)
-        if count is not None:
-            self.count = count  # overrides the cached_property: no COUNT query
-
-    def page(self, number):
-        number = self.validate_number(number)
-        start = (number - 1) * self.per_page
-        return self._get_page(
-            rows_between(self.object_list, start, start + self.per_page), number, self
-        )
 
 
 def page_of(request, queryset, count: int | None = None):
