@@ -10,14 +10,14 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import make_password
 from django.core.validators import EMPTY_VALUES, validate_email
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments import services
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Action, Answer, Organisation
+from assessments.models import ID_PATTERN, Action, Answer, Membership, Organisation
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
 from assessments.services import AnswerInput, NewPerson
@@ -149,6 +149,11 @@ class PortfolioFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Organisations whose latest result is older, or that have none."),
     )
+    unfollowed = django_filters.BooleanFilter(
+        label=_("No consultant follows it"),
+        method="unfollowed_filter",
+        widget=forms.CheckboxInput,
+    )
     sort = NullsLastOrdering(
         params={
             "name": "name",
@@ -168,9 +173,19 @@ class PortfolioFilter(django_filters.FilterSet):
         model = Organisation
         fields = ["q", "sector", "size_band", "level", "not_assessed_since"]
 
-    def __init__(self, *args, sectors=(), **kwargs):
+    def __init__(self, *args, sectors=(), whole_firm=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["sector"].extra["choices"] = [(s, s) for s in sectors]
+        if not whole_firm:  # the consultant follows every client of their own book
+            del self.filters["unfollowed"]
+
+    def unfollowed_filter(self, queryset, _name, value):
+        if not value:  # the box left unticked
+            return queryset
+        followed = Membership.objects.filter(
+            organisation=OuterRef("pk"), role=Membership.Role.CONSULTANT
+        )
+        return queryset.exclude(Exists(followed))
 
     def search(self, queryset, _name, value):
         return name_matches(queryset, value)
@@ -190,7 +205,9 @@ class PortfolioFilter(django_filters.FilterSet):
         """Whether a filter leaves part of the book out (a sort alone does not)."""
         self.form.is_valid()  # cleans it: the invalid filters are left out, as in `qs`
         data = self.form.cleaned_data
-        return any(data.get(name) not in EMPTY_VALUES for name in self.filters if name != "sort")
+        return any(
+            data.get(name) not in (*EMPTY_VALUES, False) for name in self.filters if name != "sort"
+        )
 
     @property
     def current_sort(self) -> str:

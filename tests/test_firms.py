@@ -2,6 +2,7 @@
 as the firm allows, and nothing of one firm reaching another's people."""
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -425,3 +426,31 @@ def test_a_partners_home_shows_the_firm_at_a_glance_and_a_consultants_does_not(
     assert "Cliente del Sur" not in home
     consultant_home = names(client_for(Client(), firms["consultant"]).get(reverse("home")))
     assert "Tu firma" not in consultant_home and "Sigues 1 organización" in consultant_home
+
+
+def test_a_partner_finds_the_clients_no_one_follows_from_home(
+    client, firms, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_of(firms["norte"], "Nadie la sigue")
+    partner = client_for(client, firms["partner"])
+    home = names(partner.get(reverse("home")))
+    assert 'name="next" value="/portfolio/?unfollowed=on"' in home
+    response = partner.post(
+        reverse("book_choose"), {"whole_firm": "1", "next": "/portfolio/?unfollowed=on"}
+    )
+    listed = names(partner.get(response.url))
+    assert "Nadie la sigue" in listed
+    assert "Asignada a Quique" not in listed and "Asignada a Pilar" not in listed
+    assert "1 organización" in listed
+    # In their own book every client is followed (by them): no such filter, nothing hidden.
+    choose(partner, whole_firm=False)
+    own = names(partner.get(reverse("portfolio") + "?unfollowed=on"))
+    assert 'name="unfollowed"' not in own and "Asignada a Pilar" in own
+
+
+def test_the_admins_list_of_firms_counts_each_firms_clients(client, firms, admin_user):
+    admin = client_for(client, admin_user)
+    page = names(admin.get("/admin/assessments/firm/"))
+    norte = page[page.index("Consultoría Norte") :]
+    assert re.search(r'class="field-client_count">2<', norte)

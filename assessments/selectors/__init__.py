@@ -48,6 +48,7 @@ from assessments.selectors.book import (
 from assessments.selectors.firms import (
     client_consultants,
     firm_client,
+    firm_client_counts,
     firm_glance,
     firm_invitation_for_invitee,
     firm_invitations,
@@ -88,6 +89,7 @@ __all__ = [
     "firm_invitations_of_partner",
     "client_consultants",
     "firm_client",
+    "firm_client_counts",
     "firm_glance",
     "firm_members",
     "Book",

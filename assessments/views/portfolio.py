@@ -68,7 +68,12 @@ def portfolio(request):
     book = _book(request)
     counts = selectors.book_score_counts(book)
     sectors = sorted({sector for sector, _score in counts})
-    filters = PortfolioFilter(request.GET, queryset=selectors.portfolio(book), sectors=sectors)
+    filters = PortfolioFilter(
+        request.GET,
+        queryset=selectors.portfolio(book),
+        sectors=sectors,
+        whole_firm=book.is_whole_firm,
+    )
     # The whole book's length is in its cached counts: no count of thousands per page.
     length = None if filters.narrows else sum(counts.values())
     page, per_page = page_of(request, filters.qs, count=length)
