@@ -415,6 +415,17 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     user=users["sergio"], organisation=organisation, defaults={"role": CONSULTANT}
                 )
+        # A client that signed with the firm this week: nobody follows it yet, which
+        # carmen's home page points out.
+        Organisation.objects.get_or_create(
+            name="Óptica Miramar",
+            defaults={
+                "sector": "Comercio",
+                "size_band": Organisation.SizeBand.SMALL,
+                "country": "España",
+                "firm": norte,
+            },
+        )
         # carmen invited lorena to join three days ago; she has not chosen a password yet.
         lorena = _invited_account("lorena@demo.orientacion.test", "Lorena", "Prieto")
         FirmInvitation.objects.get_or_create(
