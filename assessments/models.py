@@ -980,3 +980,54 @@ class SignInBrowser(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.browser}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now):
+        """Tokens that still open the API: not revoked, not expired, of an active person."""
+        return self.filter(revoked_at=None, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API, made on the person's account page. Only its
+    SHA-256 is stored: the token itself is shown once, when it is made. It reads what its
+    owner may read, by the same rules as the pages; a read-write one also writes what they
+    may write."""
+
+    class Access(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    # What a token starts with, so that one pasted where it should not be is recognised
+    # (by a secret scanner, or by a person).
+    PREFIX = "ori_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    access = models.CharField(_("access"), max_length=5, choices=Access.choices)
+    # The first characters after the prefix, shown beside the name to tell tokens apart.
+    hint = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.PREFIX}{self.hint}…)"
+
+    @staticmethod
+    def hash_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == self.Access.WRITE

@@ -42,6 +42,7 @@ from assessments.selectors.book import (
     portfolio_answers,
     portfolio_results,
     progress,
+    result_standing,
     search_followed,
     sector_sharer,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "round_responses",
     "saved_answer_values",
     "scored_values",
+    "result_standing",
     "search_followed",
     "sector_sharer",
     "submitted_answers",

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, F, OuterRef, QuerySet, Subquery, Value
 
+from assessments import comparison
 from assessments.models import (
     Answer,
     Area,
@@ -357,3 +358,44 @@ def book_score_counts(user) -> dict[tuple[str, object], int]:
         counts = {(sector, score): count for sector, score, count in rows}
         cache.set(key, counts, timeout=BOOK_COUNTS_TIMEOUT)
     return counts
+
+
+def result_standing(user, assessment, whole_firm: bool = False) -> dict | None:
+    """Where the organisation's current result stands: for its consultant, in the book
+    they look at (their clients, or their firm's where `whole_firm` and the firm lets
+    them) and its sector, overall and by area; for its managers, its sector percentile
+    alone, if a consultant shares it. None on an older result, and for anyone else."""
+    if not assessment.is_current_result:
+        return None
+    organisation_id = assessment.organisation_id
+    in_firm_book = False
+    if assessment.viewer_role == Membership.Role.CONSULTANT:
+        book = user
+        if whole_firm:
+            book = book_for(user, consultant_access(user), True)
+            in_firm_book = book.is_whole_firm
+    elif assessment.viewer_role == Membership.Role.MANAGER and (
+        assessment.sector_percentile_shared
+    ):
+        book = sector_sharer(organisation_id)
+    else:
+        return None
+    results = portfolio_results(book)
+    if organisation_id not in results:
+        return None
+    overall = comparison.standings(results)[organisation_id]
+    if assessment.viewer_role == Membership.Role.MANAGER:
+        return {"sector_only": True, "overall": overall}
+    sectors = {pk: sector for pk, (sector, _score) in results.items()}
+    by_area = comparison.area_standings(sectors, book_area_scores(book))
+    areas = area_columns()
+    return {
+        "sector_only": False,
+        "whole_firm": in_firm_book,
+        "overall": overall,
+        "areas": [
+            (area, by_area[organisation_id][area.code])
+            for area in areas
+            if area.code in by_area.get(organisation_id, {})
+        ],
+    }

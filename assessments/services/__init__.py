@@ -17,6 +17,13 @@ from assessments.services.answering import (
     assessment_start,
     assessment_submit,
 )
+from assessments.services.api import (
+    TOKEN_LIFETIMES,
+    NewToken,
+    api_token_create,
+    api_token_revoke,
+    api_token_used,
+)
 from assessments.services.bank import (
     AlreadyImported,
     bank_import,
@@ -67,6 +74,11 @@ from assessments.services.rounds import (
 )
 
 __all__ = [
+    "TOKEN_LIFETIMES",
+    "NewToken",
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_used",
     "firm_consultant_invite",
     "firm_invitation_accept",
     "firm_invitations_accepted_by_sign_in",

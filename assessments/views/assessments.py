@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import answer_page, comparison, downloads, plan, reports, selectors, services
+from assessments import answer_page, downloads, plan, reports, selectors, services
 from assessments.forms import AnswersForm, ConsultantInviteForm
 from assessments.models import Membership
 from assessments.views.portfolio import WHOLE_FIRM
@@ -211,45 +211,9 @@ def assessment_report(request, assessment_id: int):
 
 
 def _standing(request, assessment):
-    """Where the organisation's current result stands: for its consultant, in the book
-    their pages show (their clients, or their firm's) and its sector, overall and by area;
-    for its managers, its sector percentile alone, if a consultant shares it. None on an
-    older result, and for anyone else."""
-    if not assessment.is_current_result:
-        return None
-    user = request.user
-    organisation_id = assessment.organisation_id
-    whole_firm = False
-    if assessment.viewer_role == Membership.Role.CONSULTANT:
-        book = user
-        if request.session.get(WHOLE_FIRM):
-            book = selectors.book_for(user, selectors.consultant_access(user), True)
-            whole_firm = book.is_whole_firm
-    elif assessment.viewer_role == Membership.Role.MANAGER and (
-        assessment.sector_percentile_shared
-    ):
-        book = selectors.sector_sharer(organisation_id)
-    else:
-        return None
-    results = selectors.portfolio_results(book)
-    if organisation_id not in results:
-        return None
-    overall = comparison.standings(results)[organisation_id]
-    if assessment.viewer_role == Membership.Role.MANAGER:
-        return {"sector_only": True, "overall": overall}
-    sectors = {pk: sector for pk, (sector, _score) in results.items()}
-    by_area = comparison.area_standings(sectors, selectors.book_area_scores(book))
-    areas = selectors.area_columns()
-    return {
-        "sector_only": False,
-        "whole_firm": whole_firm,
-        "overall": overall,
-        "areas": [
-            (area, by_area[organisation_id][area.code])
-            for area in areas
-            if area.code in by_area.get(organisation_id, {})
-        ],
-    }
+    return selectors.result_standing(
+        request.user, assessment, whole_firm=request.session.get(WHOLE_FIRM, False)
+    )
 
 
 def _previous_plan_verdicts(assessment):
