@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import services
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Action, Answer, Membership, Organisation
+from assessments.models import ID_PATTERN, Action, Answer, ApiToken, Membership, Organisation
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
 from assessments.services import AnswerInput, NewPerson
@@ -578,3 +578,45 @@ class FirmConsultantInviteForm(forms.Form):
         label=_("Last name"), max_length=150, required=False, validators=[single_line]
     )
     email = forms.EmailField(label=_("E-mail"))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        validators=[single_line],
+        help_text=_("What uses it, to tell your tokens apart: “Power BI”, “CRM”."),
+    )
+    access = forms.ChoiceField(
+        label=_("Access"), choices=ApiToken.Access.choices, initial=ApiToken.Access.READ
+    )
+    days = forms.TypedChoiceField(
+        label=_("Expires in"),
+        coerce=int,
+        choices=[(30, _("30 days")), (90, _("90 days")), (365, _("a year"))],
+        initial=90,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.user is not None
+            and ApiToken.objects.usable(timezone.now()).filter(user=self.user).count()
+            >= MAX_API_TOKENS
+        ):
+            raise forms.ValidationError(
+                _("You have %(count)d tokens: revoke one you no longer use first.")
+                % {"count": MAX_API_TOKENS}
+            )
+        return cleaned
+
+
+# A person's usable tokens at once: enough for every tool, few enough to review.
+MAX_API_TOKENS = 20

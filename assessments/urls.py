@@ -1,3 +1,4 @@
+from allauth.account.decorators import reauthentication_required
 from django.urls import path, register_converter
 from django.urls.converters import IntConverter
 
@@ -20,6 +21,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("account/", views.account_security, name="account_security"),
     path("account/sessions/sign-out/", views.sessions_sign_out, name="sessions_sign_out"),
+    # Making a token confirms who asks, like a password change.
+    path("account/api-tokens/", reauthentication_required(views.api_tokens), name="api_tokens"),
+    path(
+        "account/api-tokens/<id:token_id>/revoke/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path(
         "organisations/<id:organisation_id>/assessments/new/",
         views.assessment_start,

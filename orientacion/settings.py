@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "auditlog",
     "django_q",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "assessments",
 ]
 
@@ -263,6 +266,41 @@ CONTENT_SECURITY_POLICY = {
 }
 
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# The JSON API (assessments/api). JSON in and out only: REST framework's browsable pages
+# would need inline scripts the CSP refuses, and the documentation page is /api/docs/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "assessments.api.auth.TokenAuthentication",
+        # The pages' session, which REST framework holds to the CSRF check on any write.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "assessments.api.auth.TokenAccess",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["assessments.api.auth.TokenRateThrottle"],
+    # Requests per token (or per signed-in person) and period, counted in the shared cache.
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_RATE_LIMIT", "120/minute")},
+    # Behind as many proxies as the sign-in limits trust (TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orientación API",
+    "DESCRIPTION": "What a person may read and write in Orientación, by the pages' rules. "
+    "Send a personal token (made under “Seguridad”) as `Authorization: Bearer ori_…`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, within the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

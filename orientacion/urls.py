@@ -58,6 +58,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
     path("", include("assessments.urls")),
+    # The JSON API, its OpenAPI schema and its documentation page.
+    path("api/", include("assessments.api.urls")),
 ]
 
 handler500 = "assessments.views.server_error"

@@ -1,7 +1,7 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed. One
 module per domain, as in views/ and services/; these are the names the pages use."""
 
-from assessments.selectors.accounts import account_roles, session_ref, sessions_of
+from assessments.selectors.accounts import account_roles, api_tokens_of, session_ref, sessions_of
 from assessments.selectors.answering import (
     STANDING_ANNOTATIONS,
     answers_of,
@@ -38,6 +38,7 @@ from assessments.selectors.book import (
     followed_organisation_ids,
     followed_organisations,
     name_matches,
+    organisation_row,
     portfolio,
     portfolio_answers,
     portfolio_results,
@@ -45,6 +46,7 @@ from assessments.selectors.book import (
     result_standing,
     search_followed,
     sector_sharer,
+    with_area_results,
 )
 from assessments.selectors.firms import (
     client_consultants,
@@ -67,7 +69,9 @@ from assessments.selectors.mail import mail_for_sender
 from assessments.selectors.plan import (
     HAS_PREVIOUS_PLAN,
     action_for_manager,
+    action_for_team,
     latest_submitted,
+    open_question,
     plan_actions,
     plan_free_text_owners,
     plan_owners,
@@ -78,6 +82,7 @@ from assessments.selectors.plan import (
 )
 from assessments.selectors.rounds import (
     agreed_answers,
+    answer_rows,
     invitable_member_ids,
     round_mails,
     round_responses,
@@ -85,6 +90,12 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "api_tokens_of",
+    "organisation_row",
+    "with_area_results",
+    "action_for_team",
+    "open_question",
+    "answer_rows",
     "firm_invitation_for_invitee",
     "firm_invitations",
     "firm_invitations_of_partner",

@@ -1,10 +1,11 @@
 """Reads about people's accounts."""
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from qsessions.models import Session
 
-from assessments.models import Membership
+from assessments.models import ApiToken, Membership
 
 
 def account_roles(user) -> set[str]:
@@ -28,3 +29,8 @@ def sessions_of(user) -> list:
     for session in sessions:
         session.ref = session_ref(session.session_key)
     return sessions
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The person's tokens, newest first, revoked and expired ones included (greyed)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.http import Http404
 
 from assessments import comparison
 from assessments.models import (
@@ -272,11 +284,14 @@ def area_columns() -> list[Area]:
 
 
 def progress(organisation_id: int) -> list[Assessment]:
-    """The organisation's submitted assessments, oldest first, with their area scores."""
+    """The organisation's submitted assessments, oldest first, with their area scores
+    (and each score's area)."""
     return list(
         submitted_of(organisation_id)
         .select_related("bank")
-        .prefetch_related("area_results")
+        .prefetch_related(
+            Prefetch("area_results", queryset=AreaResult.objects.select_related("area"))
+        )
         .order_by("submitted_at", "pk")
     )
 
@@ -399,3 +414,35 @@ def result_standing(user, assessment, whole_firm: bool = False) -> dict | None:
             if area.code in by_area.get(organisation_id, {})
         ],
     }
+
+
+def organisation_row(user, organisation_id: int) -> Organisation:
+    """One organisation the user manages or follows, with a portfolio row's columns
+    (`change`, `is_assigned`); 404 for any other."""
+    membership = Membership.objects.filter(organisation=OuterRef("pk"), user=user)
+    row = (
+        Organisation.objects.filter(pk=organisation_id)
+        .filter(
+            Exists(
+                membership.filter(role__in=[Membership.Role.MANAGER, Membership.Role.CONSULTANT])
+            )
+        )
+        .select_related("top_area")
+        .annotate(
+            change=F("current_score") - F("previous_score"),
+            is_assigned=Exists(membership.filter(role=Membership.Role.CONSULTANT)),
+        )
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def with_area_results(assessments):
+    """`assessments` with each one's area results (and their areas) read in one query."""
+    prefetch_related_objects(
+        list(assessments),
+        Prefetch("area_results", queryset=AreaResult.objects.select_related("area")),
+    )
+    return assessments

@@ -9,6 +9,7 @@ from assessments.models import (
     Assessment,
     Membership,
 )
+from assessments.selectors.answering import scored_values
 from assessments.selectors.book import submitted_of
 
 # The action plan.
@@ -146,3 +147,33 @@ def plan_summary(organisation_id: int) -> dict:
     return plan_summaries([organisation_id]).get(
         organisation_id, {"open_actions": 0, "overdue_actions": 0}
     )
+
+
+def action_for_team(user, action_id: int) -> Action:
+    """A live action of an organisation the user manages or follows, or 404."""
+    action = (
+        Action.objects.live()
+        .filter(
+            pk=action_id,
+            organisation__memberships__user=user,
+            organisation__memberships__role__in=[
+                Membership.Role.MANAGER,
+                Membership.Role.CONSULTANT,
+            ],
+        )
+        .select_related("question")
+        .first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def open_question(assessment, number: int):
+    """The question numbered `number` of a submitted assessment, if it was not answered
+    "yes" (only an open question is planned), or 404."""
+    areas, values, _said_no = scored_values(assessment)
+    question = next((q for area in areas for q in area.questions.all() if q.number == number), None)
+    if question is None or values.get(question.number, 1) >= 1:
+        raise Http404
+    return question

@@ -67,3 +67,32 @@ def agreed_answers(assessment_id: int) -> dict[int, AgreedAnswer]:
         agreed.question_id: agreed
         for agreed in AgreedAnswer.objects.filter(assessment_id=assessment_id)
     }
+
+
+def answer_rows(assessment_id: int) -> list[dict]:
+    """Every submitted response's answers of an assessment, each named as its report
+    names the person (a pseudonym in an anonymous round): never a draft's."""
+    rows = (
+        Answer.objects.filter(
+            response__assessment_id=assessment_id, response__submitted_at__isnull=False
+        )
+        .order_by(
+            F("response__pseudonym_number").asc(nulls_first=True),
+            "response_id",
+            "question__area__order",
+            "question__number",
+        )
+        .values_list(
+            "response__label", "question__area__code", "question__number", "choice", "note"
+        )
+    )
+    return [
+        {
+            "respondent": label or None,
+            "area": code,
+            "question": number,
+            "choice": choice,
+            "note": note,
+        }
+        for label, code, number, choice, note in rows
+    ]

@@ -1,4 +1,9 @@
-from assessments.views.accounts import account_security, sessions_sign_out
+from assessments.views.accounts import (
+    account_security,
+    api_token_revoke,
+    api_tokens,
+    sessions_sign_out,
+)
 from assessments.views.assessments import (
     assessment_answer,
     assessment_chart,
@@ -55,6 +60,8 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "api_token_revoke",
+    "api_tokens",
     "firm_invite",
     "firm_join",
     "firm",

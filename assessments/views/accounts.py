@@ -3,11 +3,13 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.forms import ApiTokenForm
 
 
 @require_GET
@@ -39,3 +41,31 @@ def sessions_sign_out(request):
     else:
         messages.info(request, _("That session had already ended."))
     return redirect("account_security")
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The person's API tokens: made here (the token shown once, on the page that made
+    it), listed with when each was last used, and revoked."""
+    form = ApiTokenForm(request.POST or None, user=request.user)
+    made = None
+    if request.method == "POST" and form.is_valid():
+        made = services.api_token_create(user=request.user, **form.cleaned_data)
+        form = ApiTokenForm(user=request.user)
+    context = {
+        "form": form,
+        "made": made,
+        "tokens": selectors.api_tokens_of(request.user),
+        "now": timezone.now(),
+    }
+    status = 400 if request.method == "POST" and made is None else 200
+    return render(request, "assessments/api_tokens.html", context, status=status)
+
+
+@require_POST
+def api_token_revoke(request, token_id: int):
+    if services.api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, _("The token was revoked: it opens nothing any more."))
+    else:
+        messages.info(request, _("That token was already revoked."))
+    return redirect("api_tokens")
