@@ -280,8 +280,6 @@ REST_FRAMEWORK = {
         "assessments.api.auth.TokenAccess",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["assessments.api.auth.TokenRateThrottle"],
-    # Requests per token (or per signed-in person) and period, counted in the shared cache.
-    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_RATE_LIMIT", "120/minute")},
     # Behind as many proxies as the sign-in limits trust (TRUSTED_PROXY_COUNT).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -289,6 +287,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per token (or per signed-in person) and period, counted in the shared cache.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orientación API",
     "DESCRIPTION": "What a person may read and write in Orientación, by the pages' rules. "

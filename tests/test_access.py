@@ -219,10 +219,15 @@ def test_another_firms_partner_gets_404_everywhere(client, bank, acme_objects):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(client, acme_objects):
+    """A page sends them to sign in; the API answers 401 and asks for a token."""
     before = snapshot()
     for url in urls_for(acme_objects):
         for method in (client.get, client.post):
             response = method(url)
+            if url.startswith("/api/"):
+                assert response.status_code == 401, url
+                assert response["WWW-Authenticate"].startswith("Bearer"), url
+                continue
             assert response.status_code == 302, url
             assert response.url.startswith(reverse("account_login")), url
     assert snapshot() == before

@@ -2,6 +2,7 @@
 session of the pages (with its CSRF token for any write, as REST framework checks). A
 token opens the API alone, never a page."""
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -60,6 +61,11 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
     every server counts the same; over the rate, 429 with Retry-After."""
 
     scope = "api"
+
+    def get_rate(self):
+        # Read on each request, not once at import, so that a setting changed in a test
+        # or by a deployment's environment is the one in force.
+        return settings.API_RATE_LIMIT
 
     def get_cache_key(self, request, view):
         token = request.auth
