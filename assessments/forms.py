@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import services
 from assessments.levels import LEVELS
-from assessments.models import ID_PATTERN, Action, Answer, ApiToken, Membership, Organisation
+from assessments.models import (
+    ID_PATTERN,
+    Action,
+    Answer,
+    ApiToken,
+    Membership,
+    Organisation,
+    WebhookEndpoint,
+)
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
 from assessments.services import AnswerInput, NewPerson
@@ -620,3 +628,26 @@ class ApiTokenForm(forms.Form):
 
 # A person's usable tokens at once: enough for every tool, few enough to review.
 MAX_API_TOKENS = 20
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Your system's HTTPS address that receives the events."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Tell it when"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(WebhookEndpoint.Event.values),
+    )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            services.checked_addresses(url)
+        except services.UnsafeAddress as error:
+            raise forms.ValidationError(str(error)) from None
+        return url

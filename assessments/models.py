@@ -1031,3 +1031,66 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.access == self.Access.WRITE
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS address of a firm's own system (its CRM) that is told, by a signed POST,
+    when one of the firm's clients submits an assessment or closes a round."""
+
+    class Event(models.TextChoices):
+        ASSESSMENT_SUBMITTED = "assessment.submitted", _("an assessment is submitted")
+        ROUND_CLOSED = "round.closed", _("a round is closed")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    # The key each delivery is signed with (HMAC-SHA256): shown to the partner once, when
+    # the endpoint is made, and kept to sign; never listed again.
+    secret = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one endpoint: queued with the change it tells of, delivered by a
+    queue worker with retries, and kept with the endpoint's answer."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    # The exact body sent and signed, so that every retry sends the same bytes.
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["endpoint", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint}"

@@ -13,3 +13,7 @@ def password_reset_mails(email: str, site_url: str, language: str) -> int:
 
 def warm_report(assessment_id: int) -> list[str]:
     return services.report_warm(assessment_id)
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    return services.webhook_deliver(delivery_id)

@@ -97,6 +97,14 @@ urlpatterns = [
     path("firm/join/<slug:secret>/", views.firm_join, name="firm_join"),
     path("firm/deactivate/", views.firm_deactivate, name="firm_deactivate"),
     path("firm/clients/<id:organisation_id>/", views.firm_client, name="firm_client"),
+    path("firm/webhooks/", views.firm_webhook_add, name="firm_webhook_add"),
+    path("firm/webhooks/<id:endpoint_id>/", views.firm_webhook, name="firm_webhook"),
+    path("firm/webhooks/<id:endpoint_id>/test/", views.firm_webhook_ping, name="firm_webhook_ping"),
+    path(
+        "firm/webhooks/<id:endpoint_id>/remove/",
+        views.firm_webhook_remove,
+        name="firm_webhook_remove",
+    ),
     path("portfolio/compare/", views.compare, name="compare"),
     path(
         "portfolio/compare/charts/<slug:kind>/<slug:key>.svg",

@@ -289,6 +289,11 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or per signed-in person) and period, counted in the shared cache.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+# Webhooks go to https:// addresses on the internet only. An installation inside a private
+# network (and the tests, which receive on loopback) may allow private addresses, and
+# plain http://.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orientación API",
     "DESCRIPTION": "What a person may read and write in Orientación, by the pages' rules. "

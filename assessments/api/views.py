@@ -177,7 +177,7 @@ class AnswerList(APIView):
     @extend_schema(responses=out.AnswerSerializer(many=True))
     def get(self, request, assessment_id: int):
         assessment = _submitted(request, assessment_id)
-        rows = selectors.answer_rows(assessment.pk)
+        rows = selectors.answer_rows(assessment)
         return Response(out.AnswerSerializer(rows, many=True).data)
 
 

@@ -57,6 +57,9 @@ from assessments.selectors.firms import (
     firm_invitations,
     firm_invitations_of_partner,
     firm_members,
+    firm_webhook,
+    firm_webhooks,
+    webhook_deliveries,
 )
 from assessments.selectors.invitations import (
     consultant_invitations_managed_by,
@@ -90,6 +93,9 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "firm_webhook",
+    "firm_webhooks",
+    "webhook_deliveries",
     "api_tokens_of",
     "organisation_row",
     "with_area_results",

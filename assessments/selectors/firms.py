@@ -3,7 +3,7 @@ consultants. Each page is a fixed number of queries, whatever the size of the bo
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import (
@@ -12,6 +12,8 @@ from assessments.models import (
     FirmMember,
     Membership,
     Organisation,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from assessments.selectors.book import (
     BOOK_COUNTS_TIMEOUT,
@@ -140,3 +142,28 @@ def firm_invitations_of_partner(user) -> QuerySet[FirmInvitation]:
         user=user, role=FirmMember.Role.PARTNER, is_active=True
     ).values("firm")
     return FirmInvitation.objects.filter(firm__in=partner_firms)
+
+
+def firm_webhooks(firm_id: int) -> QuerySet[WebhookEndpoint]:
+    """The firm's webhooks, each with its latest delivery's status and time."""
+    latest = WebhookDelivery.objects.filter(endpoint=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        WebhookEndpoint.objects.filter(firm_id=firm_id)
+        .annotate(
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def firm_webhook(firm_id: int, endpoint_id: int) -> WebhookEndpoint:
+    """One of the firm's webhooks, or 404."""
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, firm_id=firm_id).first()
+    if endpoint is None:
+        raise Http404
+    return endpoint
+
+
+def webhook_deliveries(endpoint_id: int) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint_id=endpoint_id).order_by("-created_at", "-pk")

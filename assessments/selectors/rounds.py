@@ -9,6 +9,7 @@ from assessments.models import (
     OutgoingMail,
     Response,
 )
+from assessments.reports import respondent_labels
 
 
 def invitable_member_ids(organisation, lead) -> list[int]:
@@ -69,30 +70,38 @@ def agreed_answers(assessment_id: int) -> dict[int, AgreedAnswer]:
     }
 
 
-def answer_rows(assessment_id: int) -> list[dict]:
-    """Every submitted response's answers of an assessment, each named as its report
-    names the person (a pseudonym in an anonymous round): never a draft's."""
-    rows = (
+def answer_rows(assessment) -> list[dict]:
+    """Every submitted response's answers of an assessment, never a draft's: in a round,
+    each person named as the report names them (a pseudonym in an anonymous round)."""
+    answers = (
         Answer.objects.filter(
-            response__assessment_id=assessment_id, response__submitted_at__isnull=False
+            response__assessment_id=assessment.pk, response__submitted_at__isnull=False
         )
+        .select_related("response", "question__area")
         .order_by(
             F("response__pseudonym_number").asc(nulls_first=True),
             "response_id",
             "question__area__order",
             "question__number",
         )
-        .values_list(
-            "response__label", "question__area__code", "question__number", "choice", "note"
-        )
+    )
+    by_response: dict[int, list[Answer]] = {}
+    for answer in answers:
+        by_response.setdefault(answer.response_id, []).append(answer)
+    responses = list(by_response.values())
+    labels = (
+        respondent_labels(assessment, [{a.question_id: a for a in r} for r in responses])
+        if assessment.is_round
+        else [None] * len(responses)
     )
     return [
         {
-            "respondent": label or None,
-            "area": code,
-            "question": number,
-            "choice": choice,
-            "note": note,
+            "respondent": label,
+            "area": answer.question.area.code,
+            "question": answer.question.number,
+            "choice": answer.choice,
+            "note": answer.note,
         }
-        for label, code, number, choice, note in rows
+        for label, response in zip(labels, responses, strict=True)
+        for answer in response
     ]

@@ -72,8 +72,26 @@ from assessments.services.rounds import (
     round_remind,
     round_start,
 )
+from assessments.services.webhooks import (
+    UnsafeAddress,
+    checked_addresses,
+    signature,
+    webhook_add,
+    webhook_deliver,
+    webhook_ping,
+    webhook_remove,
+    webhooks_notify,
+)
 
 __all__ = [
+    "UnsafeAddress",
+    "checked_addresses",
+    "signature",
+    "webhook_add",
+    "webhook_deliver",
+    "webhook_ping",
+    "webhook_remove",
+    "webhooks_notify",
     "TOKEN_LIFETIMES",
     "NewToken",
     "api_token_create",

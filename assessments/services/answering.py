@@ -15,10 +15,12 @@ from assessments.models import (
     Assessment,
     Organisation,
     Response,
+    WebhookEndpoint,
     refresh_current_results,
 )
 from assessments.services.errors import AssessmentError
 from assessments.services.report_files import report_warm_queue
+from assessments.services.webhooks import webhooks_notify
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def assessment_submit(*, assessment: Assessment, user) -> Assessment:
     assessment.submitted_by = user
     assessment.respondent_count = assessment.invited_count = 1
     store_result(assessment, areas, result)
+    webhooks_notify(WebhookEndpoint.Event.ASSESSMENT_SUBMITTED, assessment)
     return assessment
 
 

@@ -23,6 +23,7 @@ from assessments.models import (
     OutgoingMail,
     Response,
     SentMail,
+    WebhookEndpoint,
 )
 from assessments.services.answering import lock_draft, store_result
 from assessments.services.errors import AssessmentError, refuse_past_limits
@@ -40,6 +41,7 @@ from assessments.services.mail import (
     mail_queue,
     since_a_day_ago,
 )
+from assessments.services.webhooks import webhooks_notify
 
 # Rounds: one assessment answered by several people of the organisation.
 
@@ -381,4 +383,5 @@ def round_close(*, assessment: Assessment, lead) -> Assessment:
         else None
     )
     store_result(assessment, areas, result)
+    webhooks_notify(WebhookEndpoint.Event.ROUND_CLOSED, assessment)
     return assessment

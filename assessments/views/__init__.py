@@ -24,6 +24,10 @@ from assessments.views.firms import (
     firm_hand_over,
     firm_invite,
     firm_join,
+    firm_webhook,
+    firm_webhook_add,
+    firm_webhook_ping,
+    firm_webhook_remove,
 )
 from assessments.views.mail import mail_retry
 from assessments.views.plan import (
@@ -60,6 +64,10 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "firm_webhook",
+    "firm_webhook_add",
+    "firm_webhook_ping",
+    "firm_webhook_remove",
     "api_token_revoke",
     "api_tokens",
     "firm_invite",

@@ -8,7 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
-from assessments.forms import ClientAssignForm, FirmConsultantInviteForm, HandOverForm
+from assessments.forms import (
+    ClientAssignForm,
+    FirmConsultantInviteForm,
+    HandOverForm,
+    WebhookForm,
+)
 from assessments.views.paging import page_of
 
 
@@ -32,10 +37,10 @@ def _people(firm_id: int):
 @require_GET
 def firm(request):
     access = _firm_access(request)
-    return _firmpage_of(request, access, FirmConsultantInviteForm(prefix="invite"))
+    return _firm_page(request, access, FirmConsultantInviteForm(prefix="invite"))
 
 
-def _firmpage_of(request, access, invite_form, status=200):
+def _firm_page(request, access, invite_form, status=200, webhook_form=None, secret=None):
     members, active, everyone = _people(access.firm_id)
     invitations = selectors.firm_invitations(access.firm_id)
     page, _per_page = page_of(request, invitations if access.is_partner else invitations.none())
@@ -50,6 +55,9 @@ def _firmpage_of(request, access, invite_form, status=200):
         "page": page,
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "page_query": "",
+        "webhooks": selectors.firm_webhooks(access.firm_id) if access.is_partner else [],
+        "webhook_form": webhook_form or WebhookForm(prefix="hook"),
+        "webhook_secret": secret,
     }
     return render(request, "assessments/firm.html", context, status=status)
 
@@ -76,7 +84,7 @@ def firm_invite(request):
                 % {"email": invitation.email},
             )
             return redirect("firm")
-    return _firmpage_of(request, access, form, status=400)
+    return _firm_page(request, access, form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,3 +189,55 @@ def _int(value) -> int:
     if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
         raise Http404
     return int(value)
+
+
+@require_POST
+def firm_webhook_add(request):
+    """A partner registers an address of the firm's own system; its signing secret is
+    shown on the page that answers, once."""
+    access = _firm_access(request, partner=True)
+    form = WebhookForm(request.POST, prefix="hook")
+    if form.is_valid():
+        try:
+            endpoint, secret = services.webhook_add(partner=request.user, **form.cleaned_data)
+        except services.AssessmentError as error:
+            form.add_error(None, str(error))
+        else:
+            invite = FirmConsultantInviteForm(prefix="invite")
+            return _firm_page(request, access, invite, secret=(endpoint, secret))
+    invite = FirmConsultantInviteForm(prefix="invite")
+    return _firm_page(request, access, invite, status=400, webhook_form=form)
+
+
+@require_POST
+def firm_webhook_remove(request, endpoint_id: int):
+    access = _firm_access(request, partner=True)
+    endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
+    services.webhook_remove(partner=request.user, endpoint_id=endpoint.pk)
+    messages.success(request, _("The webhook was removed: nothing more is sent to it."))
+    return redirect("firm")
+
+
+@require_POST
+def firm_webhook_ping(request, endpoint_id: int):
+    access = _firm_access(request, partner=True)
+    endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
+    services.webhook_ping(partner=request.user, endpoint_id=endpoint.pk)
+    messages.success(request, _("A test event is queued: its delivery is listed below."))
+    return redirect("firm_webhook", endpoint_id=endpoint.pk)
+
+
+@require_GET
+def firm_webhook(request, endpoint_id: int):
+    """A webhook's deliveries, newest first, with what the endpoint answered."""
+    access = _firm_access(request, partner=True)
+    endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
+    page, _per_page = page_of(request, selectors.webhook_deliveries(endpoint.pk))
+    context = {
+        "endpoint": endpoint,
+        "deliveries": page.object_list,
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "page_query": "",
+    }
+    return render(request, "assessments/firm_webhook.html", context)
