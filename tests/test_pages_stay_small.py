@@ -21,7 +21,7 @@ QUERIES = {
     "whole firm, sorted by score": 5,
     "consultant's home page": 5,
     "partner's home page": 5,
-    "firm's consultants page": 5,
+    "firm's consultants page": 6,  # its people, invitations and webhooks
     "progress, 50 assessments": 8,
     "invitations": 6,
     "admin: groups": 4,
