@@ -62,4 +62,5 @@ urlpatterns = [
     path("api/", include("assessments.api.urls")),
 ]
 
+handler404 = "assessments.views.page_not_found"
 handler500 = "assessments.views.server_error"

@@ -88,3 +88,40 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix=TokenAuthentication.keyword
         )
+
+
+# The errors every endpoint may answer, each a JSON object ({"detail": …}, or each field's
+# messages), added to every operation of the schema.
+ERRORS = {
+    "400": "The request is not valid: each field's messages, or a detail.",
+    "401": "No token, or one that is not valid (revoked, expired, or its owner deactivated).",
+    "403": "The token reads only, or a session's write came without its CSRF token.",
+    "404": "Nothing the caller may read has this address.",
+    "429": "Too many requests for this token: try again after Retry-After seconds.",
+}
+
+
+def error_responses(result, generator, request, public):
+    """drf-spectacular's post-processing hook: the shared error responses, documented."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "additionalProperties": True,
+    }
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            for code, description in ERRORS.items():
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": body}
+                )
+            if method == "patch":
+                operation["responses"].setdefault(
+                    "409",
+                    {
+                        "description": "Changed since the version sent: `current` holds it now.",
+                        "content": body,
+                    },
+                )
+    return result

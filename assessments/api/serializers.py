@@ -2,13 +2,62 @@
 rules, the same messages); these serializers shape the output and describe both in the
 OpenAPI schema."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.forms import ClientForm
+from assessments.levels import LEVELS
 from assessments.models import Action, Organisation
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": False}
+
+
+# What the pages' one-line fields refuse (assessments.validators.single_line): control
+# characters and the Unicode line and paragraph separators, as a pattern the schema shows.
+ONE_LINE = RegexValidator(
+    r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$",
+    message="Write this on one line, without line breaks, tabs or other control characters.",
+)
+
+
+class Text(serializers.CharField):
+    """A string in the request, and only a string: REST framework's CharField would take
+    a number or a boolean and turn it into one, which the schema does not allow. One line
+    unless `multiline`."""
+
+    def __init__(self, *args, multiline=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not multiline:
+            self.validators.append(ONE_LINE)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BookQuery(serializers.Serializer):
+    book = serializers.ChoiceField(
+        choices=["mine", "firm"],
+        required=False,
+        help_text="A consultant's own clients (the default), or their firm's whole book "
+        "where the firm lets them read it.",
+    )
+
+
+class OrganisationQuery(BookQuery):
+    """The portfolio's filters, as query parameters."""
+
+    q = Text(required=False, max_length=100, help_text="Words of the name, any case or accent.")
+    sector = Text(required=False, max_length=100)
+    size_band = serializers.ChoiceField(choices=Organisation.SizeBand.choices, required=False)
+    level = serializers.ChoiceField(choices=list(LEVELS), required=False)
+    not_assessed_since = serializers.DateField(
+        required=False, help_text="Those whose latest result is older, or that have none."
+    )
+    unfollowed = serializers.BooleanField(
+        required=False, help_text="With book=firm: the clients no consultant follows."
+    )
 
 
 class OrganisationSerializer(serializers.Serializer):
@@ -130,38 +179,36 @@ class ActionCreateSerializer(serializers.Serializer):
 
     assessment = serializers.IntegerField()
     question = serializers.IntegerField(help_text="The question's number in the checklist.")
-    title = serializers.CharField(max_length=300)
+    title = Text(max_length=300)
     owner = serializers.IntegerField(allow_null=True, required=False)
-    owner_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    owner_name = Text(max_length=150, allow_blank=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     target = serializers.ChoiceField(choices=Action.Target.choices, required=False)
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
-    note = serializers.CharField(allow_blank=True, required=False)
+    note = Text(allow_blank=True, required=False, multiline=True)
 
 
 class ActionUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version the change was made from.")
-    title = serializers.CharField(max_length=300, required=False)
+    title = Text(max_length=300, required=False)
     owner = serializers.IntegerField(allow_null=True, required=False)
-    owner_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    owner_name = Text(max_length=150, allow_blank=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     target = serializers.ChoiceField(choices=Action.Target.choices, required=False)
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
-    note = serializers.CharField(allow_blank=True, required=False)
+    note = Text(allow_blank=True, required=False, multiline=True)
 
 
 class ClientSerializer(serializers.Serializer):
     """A new client and its manager, who is invited by e-mail (through the mail queue)."""
 
-    name = serializers.CharField(max_length=200)
-    sector = serializers.CharField(max_length=100)
+    name = Text(max_length=200)
+    sector = Text(max_length=100)
     size_band = serializers.ChoiceField(choices=Organisation.SizeBand.choices)
-    country = serializers.CharField(max_length=100)
-    manager_first_name = serializers.CharField(max_length=150)
-    manager_last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    country = Text(max_length=100)
+    manager_first_name = Text(max_length=150)
+    manager_last_name = Text(max_length=150, required=False, allow_blank=True)
     manager_email = serializers.EmailField()
-
-    form_class = ClientForm
 
 
 class ConsultantSerializer(serializers.Serializer):

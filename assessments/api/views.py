@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -19,26 +19,27 @@ from rest_framework.views import APIView
 from assessments import selectors, services
 from assessments.api import serializers as out
 from assessments.forms import ActionForm, ClientForm, PortfolioFilter
-from assessments.models import Action, Assessment, Membership, Organisation
+from assessments.models import Action, Assessment, Membership
 
 TEAM = [Membership.Role.MANAGER, Membership.Role.CONSULTANT]
 MANAGER = [Membership.Role.MANAGER]
 
-BOOK = OpenApiParameter(
-    "book",
-    str,
-    enum=["mine", "firm"],
-    description="A consultant's own clients (the default), or their firm's whole book "
-    "where the firm lets them read it.",
-)
+BOOK = out.BookQuery
+
+
+def _query(serializer_class, request) -> dict:
+    """The query parameters, checked against the schema's types (an empty value is a
+    value, and must be a valid one)."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def _book(request) -> selectors.Book:
+    _query(out.BookQuery, request)
     access = selectors.consultant_access(request.user)
     if not access.is_consultant:
         raise Http404
-    if request.query_params.get("book", "mine") not in ("mine", "firm"):
-        raise exceptions.ValidationError({"book": ["Choose mine or firm."]})
     return selectors.book_for(request.user, access, request.query_params.get("book") == "firm")
 
 
@@ -66,11 +67,27 @@ class BookCursor(CursorPagination):
             raise exceptions.ValidationError({"sort": [f"Choose one of {sorted(self.ORDERINGS)}."]})
         return self.ORDERINGS[sort]
 
+    def get_page_size(self, request):
+        size = request.query_params.get(self.page_size_query_param)
+        if size is None:
+            return self.page_size
+        if not size.isascii() or not size.isdigit() or not 1 <= int(size) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(size)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.ordering_param:
                 parameter["schema"] = {"type": "string", "enum": list(self.ORDERINGS)}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
         return parameters
 
 
@@ -87,25 +104,18 @@ class OrganisationList(generics.ListAPIView):
     serializer_class = out.OrganisationSerializer
     pagination_class = BookCursor
 
-    @extend_schema(
-        parameters=[
-            BOOK,
-            OpenApiParameter("q", str, description="Words of the name, any case or accent."),
-            OpenApiParameter("sector", str),
-            OpenApiParameter("size_band", str, enum=list(Organisation.SizeBand.values)),
-            OpenApiParameter("level", str),
-            OpenApiParameter("not_assessed_since", OpenApiTypes.DATE),
-            OpenApiParameter(
-                "unfollowed", bool, description="With book=firm: those no consultant follows."
-            ),
-        ]
-    )
+    @extend_schema(parameters=[out.OrganisationQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        query = _query(out.OrganisationQuery, self.request)
         book = _book(self.request)
-        sectors = sorted({sector for sector, _score in selectors.book_score_counts(book)})
+        # A sector no client of the book is in is a question with no answer, not an error.
+        sectors = sorted(
+            {sector for sector, _score in selectors.book_score_counts(book)}
+            | ({query["sector"]} if query.get("sector") else set())
+        )
         data = self.request.query_params.copy()
         data.pop("sort", None)  # the cursor's order, not the portfolio's
         filters = PortfolioFilter(
@@ -161,6 +171,7 @@ class AssessmentDetail(APIView):
 
     @extend_schema(parameters=[BOOK], responses=out.AssessmentDetailSerializer)
     def get(self, request, assessment_id: int):
+        _query(out.BookQuery, request)
         assessment = _submitted(request, assessment_id)
         selectors.with_area_results([assessment])
         standing = selectors.result_standing(
@@ -213,6 +224,14 @@ class BookAnswers(APIView):
         return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
 
 
+def _typed(serializer_class, request) -> dict:
+    """The JSON body, each field of the type the schema gives it (else 400); the pages'
+    form then checks it by their rules."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def _form_errors(form) -> dict:
     return {field: [str(error) for error in errors] for field, errors in form.errors.items()}
 
@@ -231,12 +250,8 @@ class ActionList(APIView):
         organisation = selectors.membership_for_user(
             request.user, organisation_id, roles=MANAGER
         ).organisation
-        data = request.data if isinstance(request.data, dict) else {}
-        assessment_id, number = data.get("assessment"), data.get("question")
-        if not isinstance(assessment_id, int) or not isinstance(number, int):
-            raise exceptions.ValidationError(
-                {"assessment": ["Give the assessment's id and the question's number."]}
-            )
+        data = _typed(out.ActionCreateSerializer, request)
+        assessment_id, number = data.pop("assessment"), data.pop("question")
         assessment = _submitted(request, assessment_id, roles=MANAGER)
         if assessment.organisation_id != organisation.pk:
             raise Http404
@@ -283,10 +298,8 @@ class ActionDetail(APIView):
     @extend_schema(request=out.ActionUpdateSerializer, responses=out.ActionSerializer)
     def patch(self, request, action_id: int):
         action = selectors.action_for_manager(request.user, action_id)
-        data = request.data if isinstance(request.data, dict) else {}
-        version = data.get("version")
-        if not isinstance(version, int):
-            raise exceptions.ValidationError({"version": ["Send the version you read."]})
+        data = _typed(out.ActionUpdateSerializer, request)
+        version = data.pop("version")
         current = {field: getattr(action, field) for field in services.ACTION_FIELDS}
         current["owner"] = action.owner_id
         merged = {**current, **{k: v for k, v in data.items() if k in current}}
@@ -318,8 +331,7 @@ class ClientCreate(APIView):
     @extend_schema(request=out.ClientSerializer, responses={201: out.OrganisationSerializer})
     def post(self, request):
         selectors.consultant_access(request.user).is_consultant or _not_found()
-        data = request.data if isinstance(request.data, dict) else {}
-        form = ClientForm(data)
+        form = ClientForm(_typed(out.ClientSerializer, request))
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
         try:

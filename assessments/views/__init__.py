@@ -15,6 +15,7 @@ from assessments.views.assessments import (
     home,
     invitation_accept,
     organisation_consultants,
+    page_not_found,
     server_error,
 )
 from assessments.views.firms import (
@@ -64,6 +65,7 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "page_not_found",
     "firm_webhook",
     "firm_webhook_add",
     "firm_webhook_ping",

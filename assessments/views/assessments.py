@@ -5,13 +5,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import answer_page, downloads, plan, reports, selectors, services
@@ -304,6 +305,13 @@ def _redis_answers() -> bool:
         return bool(get_redis_connection("default").ping())
     except RedisError:
         return False
+
+
+def page_not_found(request, exception):
+    """The API answers in JSON, even for an address no view has; pages as Django does."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
