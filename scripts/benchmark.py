@@ -63,7 +63,12 @@ from assessments.models import (  # noqa: E402
     QuestionBank,
 )
 from scripts import live  # noqa: E402
-from scripts.book_data import bulk_portfolio, growing_book, pages_of  # noqa: E402
+from scripts.book_data import (  # noqa: E402
+    api_token_for,
+    bulk_portfolio,
+    growing_book,
+    pages_of,
+)
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
@@ -488,6 +493,17 @@ def book_figures():
             row(f"  {label}", took, "ms")
             row(f"  {label}: queries", len(executed))
             row(f"  {label}: HTML", len(body) // 1024, "KB")
+        if size <= 1000:  # the whole book's answers, a few tens of thousands of rows
+            api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_for(book['consultant'])}")
+
+            def stream(api=api):
+                response = api.get(reverse("api_book_answers"))
+                assert response.status_code == 200
+                return sum(chunk.count(b"\n") for chunk in response.streaming_content)
+
+            lines = stream()
+            took = median_ms(stream, max(3, RUNS // 10))
+            row(f"  api: every answer as NDJSON, {lines} rows", took, "ms")
 
 
 def wrk(url: str, cookie: str) -> float:

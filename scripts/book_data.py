@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from assessments import scoring, selectors
+from assessments import scoring, selectors, services
 from assessments.assessment_scoring import scoring_rows
 from assessments.models import (
     Answer,
@@ -178,12 +178,20 @@ def admin_changelists() -> dict[str, str]:
         }
 
 
+def api_token_for(user) -> str:
+    return services.api_token_create(user=user, name="bench", access="read", days=30).key
+
+
 def pages_of(book: dict, size: int, staff) -> dict[str, tuple[Client, str]]:
     """Label → (signed-in client, address) of every page that must not grow with `book`."""
     consultant, partner, admin_client = Client(), Client(), Client()
     consultant.force_login(book["consultant"])
     partner.force_login(book["partner"])
     admin_client.force_login(staff)
+    api_consultant, api_partner = (
+        Client(HTTP_AUTHORIZATION=f"Bearer {api_token_for(book[who])}")
+        for who in ("consultant", "partner")
+    )
     session = partner.session
     session[WHOLE_FIRM] = True  # the partner reads "toda la firma"
     session.save()
@@ -207,5 +215,17 @@ def pages_of(book: dict, size: int, staff) -> dict[str, tuple[Client, str]]:
             reverse("progress", args=[book["long_history"].pk]),
         ),
         "invitations": (consultant, reverse("invitations")),
+        "api: organisations, 100 a page": (
+            api_consultant,
+            f"{reverse('api_organisations')}?page_size=100",
+        ),
+        "api: whole firm, by score": (
+            api_partner,
+            f"{reverse('api_organisations')}?book=firm&sort=-score&page_size=100",
+        ),
+        "api: 50 assessments of one organisation": (
+            api_consultant,
+            reverse("api_assessments", args=[book["long_history"].pk]),
+        ),
         **{label: (admin_client, url) for label, url in admin_changelists().items()},
     }

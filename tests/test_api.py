@@ -253,3 +253,19 @@ def test_organisations_page_by_cursor_filter_and_sort(bank, acme, charlie):
     assert {row["sector"] for row in only} == {"Salud"} and len(only) == 3
     assert client.get(url, {"sort": "password"}).status_code == 400
     assert client.get(url, {"level": "nonsense"}).status_code == 400
+
+
+def test_a_list_reads_the_same_queries_whatever_its_page_size(
+    bank, charlie, django_assert_num_queries
+):
+    for i in range(30):
+        organisation = Organisation.objects.create(
+            name=f"Cliente {i:02d}", sector="Retail", size_band="small", country="ES"
+        )
+        organisation.memberships.create(user=charlie, role="consultant")
+    client = api(token_for(charlie))
+    url = reverse("api_organisations")
+    client.get(url)  # the book's counts are cached, the token's use recorded
+    for size in (1, 10, 30):
+        with django_assert_num_queries(3):
+            assert len(client.get(url, {"page_size": size}).json()["results"]) == size
