@@ -17,6 +17,7 @@ from django_q.models import OrmQ
 from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Action,
+    ApiToken,
     Assessment,
     Firm,
     FirmInvitation,
@@ -28,6 +29,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    WebhookEndpoint,
     refresh_current_results,
 )
 from assessments.services.mail import hand_to_worker
@@ -38,6 +40,11 @@ DEMO_SITE = "http://127.0.0.1:8000/"
 # victor's authenticator-app secret, published for the demo only: add it to an app (or
 # compute a code with scripts/live.py's totp) to sign in as him.
 DEMO_TOTP_SECRET = "ORIENTACIONDEMOTOTPSECRETVICTOR2"  # noqa: S105
+# carmen's read-only API token, published for the demo only (a real one is shown once).
+DEMO_API_TOKEN = "ori_demo-carmen-read-only-token-not-for-production"  # noqa: S105
+# Where Consultoría Norte's CRM would be told of its clients' results: a name that never
+# resolves, so "Enviar una prueba" shows a failed delivery and its retries.
+DEMO_WEBHOOK_URL = "https://crm.consultoria-norte.example/hooks/orientacion"
 
 # username, first name, last name, staff?
 USERS = [
@@ -310,6 +317,7 @@ class Command(BaseCommand):
             ).update(shares_sector_percentile=True)
             self._second_factor(users["victor"])
             self._firms(users)
+            self._api(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
@@ -353,8 +361,39 @@ class Command(BaseCommand):
             "  dario   partner of Asesores Andinos, another firm: nothing of Norte reaches him"
         )
         self.stdout.write(
+            f"  API     carmen's read-only token: {DEMO_API_TOKEN}\n"
+            "          curl -H 'Authorization: Bearer "
+            f"{DEMO_API_TOKEN}' http://127.0.0.1:8000/api/v1/organisations/"
+            "   (docs: http://127.0.0.1:8000/api/docs/)"
+        )
+        self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
             "judged, and 'Consultores' (carmen follows it; victor is invited)"
+        )
+
+    def _api(self, users):
+        """carmen's read-only API token (its key published, for the demo only), and a
+        webhook of Consultoría Norte."""
+        ApiToken.objects.update_or_create(
+            key_hash=ApiToken.hash_of(DEMO_API_TOKEN),
+            defaults={
+                "user": users["carmen"],
+                "name": "Power BI (demo)",
+                "access": ApiToken.Access.READ,
+                "hint": DEMO_API_TOKEN.removeprefix(ApiToken.PREFIX)[:8],
+                "expires_at": timezone.now() + timedelta(days=365),
+                "revoked_at": None,
+            },
+        )
+        norte = Firm.objects.get(name="Consultoría Norte")
+        WebhookEndpoint.objects.get_or_create(
+            firm=norte,
+            url=DEMO_WEBHOOK_URL,
+            defaults={
+                "events": list(WebhookEndpoint.Event.values),
+                "secret": "demo-" + "0" * 59,
+                "created_by": users["carmen"],
+            },
         )
 
     def _second_factor(self, victor):
