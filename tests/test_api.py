@@ -266,6 +266,8 @@ def test_a_list_reads_the_same_queries_whatever_its_page_size(
     client = api(token_for(charlie))
     url = reverse("api_organisations")
     client.get(url)  # the book's counts are cached, the token's use recorded
+    # the token, what its owner may do as a consultant, the page (no top areas to read:
+    # none has a result)
     for size in (1, 10, 30):
         with django_assert_num_queries(3):
             assert len(client.get(url, {"page_size": size}).json()["results"]) == size

@@ -24,10 +24,10 @@ QUERIES = {
     "firm's consultants page": 6,  # its people, invitations and webhooks
     "progress, 50 assessments": 8,
     "invitations": 6,
-    # the token, what its owner may do as a consultant, the page (the book's counts are
-    # cached); and the assessments' areas
-    "api: organisations, 100 a page": 3,
-    "api: whole firm, by score": 3,
+    # the token, what its owner may do as a consultant, the page, its top areas (the
+    # book's counts are cached); and the assessments' areas
+    "api: organisations, 100 a page": 4,
+    "api: whole firm, by score": 4,
     "api: 50 assessments of one organisation": 4,
     "admin: groups": 4,
     "admin: users": 5,

@@ -126,9 +126,15 @@ class OrganisationList(generics.ListAPIView):
         )
         if not filters.is_valid():
             raise exceptions.ValidationError(filters.errors)
-        return filters.qs.annotate(
-            score_key=Coalesce("current_score", NO_SCORE),
-            date_key=Coalesce("current_date", NO_DATE),
+        # Sorted without the joins the portfolio's page shows (its result's bank): the
+        # cursor reads the book's rows; a page's top areas come after, for its rows alone.
+        return (
+            filters.qs.select_related(None)
+            .prefetch_related("top_area")
+            .annotate(
+                score_key=Coalesce("current_score", NO_SCORE),
+                date_key=Coalesce("current_date", NO_DATE),
+            )
         )
 
 
