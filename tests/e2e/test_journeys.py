@@ -677,3 +677,30 @@ def test_a_manager_signs_up_confirms_answers_and_reads_the_report(visit):
     assert "Librería La Esquina" in page.text_content("main")
     assert page.locator("#work-first-title ~ ol [data-area]").count() > 0
     assert tab.accessibility_violations() == []
+
+
+def test_a_consultant_makes_a_token_reads_the_docs_and_the_token_reads_her_book(visit):
+    tab = visit("carmen")
+    tab.goto("/account/")
+    tab.page.click("text=Tus tokens de la API")
+    tab.page.fill("#id_name", "Cuaderno")
+    tab.page.click("main button[type=submit]")
+    key = tab.page.locator("[data-token]").inner_text().strip()
+    assert key.startswith("ori_")
+    tab.shot("token made")
+    tab.page.reload()
+    assert key not in tab.page.content()  # shown once
+    tab.page.click("text=La documentación de la API")
+    tab.page.wait_for_selector(".opblock")
+    assert tab.page.locator(".opblock").count() >= 10
+    tab.shot("api docs")
+    # The token, from a client with no session, opens the API and never a page.
+    outside = tab.context.browser.new_context()
+    bearer = {"Authorization": f"Bearer {key}"}
+    answer = outside.request.get(
+        tab.base_url + "/api/v1/organisations/?page_size=5", headers=bearer
+    )
+    assert answer.status == 200 and len(answer.json()["results"]) == 5
+    page = outside.request.get(tab.base_url + "/portfolio/", headers=bearer, max_redirects=0)
+    assert page.status == 302 and "/accounts/login/" in page.headers["location"]
+    outside.close()
