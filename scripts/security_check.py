@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -283,6 +284,73 @@ def session_signed_out_from_the_list(servers: list[str], requests: int) -> int:
 SIGN_UP = "/accounts/signup/"
 
 
+def api_token(environment: dict[str, str], project: Path, username: str) -> str:
+    """A fresh read-only token of `username`, made as the account page makes one."""
+    code = (
+        "from django.contrib.auth import get_user_model; from assessments import services; "
+        f"u = get_user_model().objects.get(username={username!r}); "
+        "print(services.api_token_create(user=u, name='check', access='read', days=30).key)"
+    )
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=project,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def api_checks(url: str, environment: dict[str, str], project: Path) -> list[str]:
+    """What tokens open, and how the rate limit answers, across the server's workers."""
+    lines = []
+    key = api_token(environment, project, "carmen")
+    bearer = {"Authorization": f"Bearer {key}"}
+    api = url + "/api/v1/organisations/?page_size=5"
+    pages = ["/", "/portfolio/", "/account/", "/admin/"]
+    opened = [p for p in pages if live.Browser().request(url + p, headers=bearer).status == 200]
+    lines.append(f"pages a token opened without a session: {len(opened)} of {len(pages)} {opened}")
+    limit = int(environment.get("API_RATE_LIMIT", "120/minute").split("/")[0])
+    answers = live.concurrently(
+        lambda: live.Browser().request(api, headers=bearer), limit + 30, parallel=8
+    )
+    statuses = Counter(answer.status for answer in answers)
+    waits = {answer.headers.get("Retry-After") for answer in answers if answer.status == 429}
+    lines.append(
+        f"{limit + 30} requests with one token (limit {limit} a minute), 8 at a time: "
+        + ", ".join(f"{n} answered {status}" for status, n in sorted(statuses.items()))
+        + f"; Retry-After on every 429: {None not in waits}"
+    )
+    other = api_token(environment, project, "carmen")
+    answer = live.Browser().request(api, headers={"Authorization": f"Bearer {other}"})
+    lines.append(f"another token of the same person meanwhile: {answer.status}")
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from assessments.models import ApiToken; from django.utils import timezone; "
+            "ApiToken.objects.filter(name='check').update(revoked_at=timezone.now())",
+        ],
+        cwd=project,
+        env=environment,
+        check=True,
+    )
+    after = Counter(
+        live.concurrently(
+            lambda: (
+                live.Browser().request(api, headers={"Authorization": f"Bearer {other}"}).status
+            ),
+            40,
+            parallel=8,
+        )
+    )
+    lines.append(f"the tokens revoked, 40 requests on every worker: {dict(after)}")
+    return lines
+
+
 def sign_up_form(email: str) -> dict[str, str]:
     return {
         "first_name": "Prueba",
@@ -398,6 +466,9 @@ def main():
             for label, page, username in (("site sign-in", "/accounts/login/", "luis"),):
                 locked, right = attempts_until_locked(url, page, username)
                 print(f"  {label}: wrong passwords {locked}; the right one then answers {right}")
+            print("  the API:")
+            for line in api_checks(url, environment, project):
+                print(f"    {line}")
             print("  headers (page: Cache-Control | Content-Security-Policy):")
             for label, cache_control, csp in headers_by_page(url):
                 print(f"    {label:20} {cache_control:30} | {csp}")
