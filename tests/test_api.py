@@ -13,6 +13,15 @@ from assessments import services
 from assessments.models import Action, ApiToken, Organisation
 from tests.conftest import client_for
 
+NEW_CLIENT = {
+    "name": "Nueva",
+    "sector": "Retail",
+    "size_band": "small",
+    "country": "España",
+    "manager_first_name": "Nora",
+    "manager_email": "nora@example.com",
+}
+
 
 def token_for(user, access="read", days=30) -> str:
     return services.api_token_create(user=user, name="tool", access=access, days=days).key
@@ -93,14 +102,7 @@ def test_a_token_never_opens_a_page_and_a_session_writes_only_with_csrf(book, ch
 def test_a_read_only_token_changes_nothing(book, charlie):
     response = api(token_for(charlie)).post(
         reverse("api_clients"),
-        {
-            "name": "Nueva",
-            "sector": "Retail",
-            "size_band": "small",
-            "country": "España",
-            "manager_first_name": "Nora",
-            "manager_email": "nora@example.com",
-        },
+        NEW_CLIENT,
         content_type="application/json",
     )
     assert response.status_code == 403
@@ -110,14 +112,7 @@ def test_a_read_only_token_changes_nothing(book, charlie):
 def test_a_read_write_token_adds_a_client_whose_manager_is_invited_by_mail(book, charlie):
     response = api(token_for(charlie, access="write")).post(
         reverse("api_clients"),
-        {
-            "name": "Nueva",
-            "sector": "Retail",
-            "size_band": "small",
-            "country": "España",
-            "manager_first_name": "Nora",
-            "manager_email": "nora@example.com",
-        },
+        NEW_CLIENT,
         content_type="application/json",
     )
     assert response.status_code == 201 and response.json()["name"] == "Nueva"

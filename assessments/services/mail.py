@@ -8,15 +8,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django_q.models import Schedule
-from django_q.tasks import async_task, schedule
 
 from assessments.models import Organisation, OutgoingMail, SentMail
 from assessments.services.errors import AssessmentError, refuse_past_limits
+from assessments.services.queue import claim, run_when_due
 
 logger = logging.getLogger(__name__)
 
@@ -106,36 +104,14 @@ def mail_queue(*, kind: str, recipient: str, subject: str, site_url: str, **abou
 
 
 def hand_to_worker(mail: OutgoingMail) -> None:
-    if mail.next_attempt_at <= timezone.now():
-        async_task(DELIVER_TASK, mail.pk, task_name=f"mail-{mail.pk}-{mail.attempts + 1}")
-    else:
-        schedule(
-            DELIVER_TASK,
-            mail.pk,
-            name=f"mail-{mail.pk}-{mail.next_attempt_at:%Y%m%d%H%M%S.%f}",
-            schedule_type=Schedule.ONCE,
-            next_run=mail.next_attempt_at,
-        )
+    run_when_due(DELIVER_TASK, mail.pk, mail.next_attempt_at, "mail", mail.attempts + 1)
 
 
 def mail_deliver(mail_id: int) -> str:
     """Send one queued mail (a queue worker's task). Only one worker can claim it, however
     often the queue hands it out; a claim left by a killed worker lapses after MAIL_LEASE.
     Returns what happened, for the worker's log."""
-    now = timezone.now()
-    claimed = (
-        OutgoingMail.objects.filter(pk=mail_id)
-        .filter(
-            Q(status=OutgoingMail.Status.QUEUED, next_attempt_at__lte=now)
-            | Q(status=OutgoingMail.Status.SENDING, claimed_until__lt=now)
-        )
-        .update(
-            status=OutgoingMail.Status.SENDING,
-            claimed_until=now + mail_lease(),
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
+    if not claim(OutgoingMail, mail_id, mail_lease()):
         if OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.SENDING).exists():
             # Another worker holds it, perhaps a dead one whose claim has not lapsed yet:
             # failing this task makes the queue hand it out again later, to check.

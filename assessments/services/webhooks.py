@@ -16,15 +16,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_q.models import Schedule
-from django_q.tasks import async_task, schedule
 
 from assessments import audit
 from assessments.models import FirmMember, WebhookDelivery, WebhookEndpoint
 from assessments.services.errors import AssessmentError
+from assessments.services.queue import claim, run_when_due
 
 logger = logging.getLogger(__name__)
 
@@ -173,17 +171,9 @@ def webhook_ping(*, partner, endpoint_id: int) -> WebhookDelivery:
 
 
 def _hand_to_worker(delivery: WebhookDelivery) -> None:
-    name = f"webhook-{delivery.pk}-{delivery.attempts + 1}"
-    if delivery.next_attempt_at <= timezone.now():
-        async_task(DELIVER_TASK, delivery.pk, task_name=name)
-    else:
-        schedule(
-            DELIVER_TASK,
-            delivery.pk,
-            name=f"{name}-{delivery.next_attempt_at:%Y%m%d%H%M%S.%f}",
-            schedule_type=Schedule.ONCE,
-            next_run=delivery.next_attempt_at,
-        )
+    run_when_due(
+        DELIVER_TASK, delivery.pk, delivery.next_attempt_at, "webhook", delivery.attempts + 1
+    )
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -235,21 +225,9 @@ def _post(url: str, body: str, headers: dict) -> tuple[int, str]:
 def webhook_deliver(delivery_id: int) -> str:
     """Send one queued delivery (a queue worker's task): claimed by one worker only, signed
     at the moment it is sent, its answer kept. Returns what happened."""
-    now = timezone.now()
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(status=WebhookDelivery.Status.QUEUED, next_attempt_at__lte=now)
-            | Q(status=WebhookDelivery.Status.SENDING, claimed_until__lt=now)
-        )
-        .update(
-            status=WebhookDelivery.Status.SENDING,
-            claimed_until=now + LEASE,
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
+    if not claim(WebhookDelivery, delivery_id, LEASE):
         return "not due"
+    now = timezone.now()
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     timestamp = int(now.timestamp())
     headers = {
