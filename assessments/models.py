@@ -1014,6 +1014,10 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The requests of the current rate window (services.api_token_request): counted on the
+    # token's row, so that every worker and server counts the same, one at a time.
+    rate_window = models.DateTimeField(null=True, blank=True, editable=False)
+    rate_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Action, ApiToken, Organisation
-from tests.conftest import client_for
+from tests.conftest import client_for, make_user
 
 NEW_CLIENT = {
     "name": "Nueva",
@@ -261,8 +261,44 @@ def test_a_list_reads_the_same_queries_whatever_its_page_size(
     client = api(token_for(charlie))
     url = reverse("api_organisations")
     client.get(url)  # the book's counts are cached, the token's use recorded
-    # the token, what its owner may do as a consultant, the page (no top areas to read:
-    # none has a result)
+    # the token; its request counted (an UPDATE and its count read back, in a savepoint
+    # here); what its owner may do as a consultant; the page (no top areas to read: none
+    # has a result)
     for size in (1, 10, 30):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(7):
             assert len(client.get(url, {"page_size": size}).json()["results"]) == size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_at_once_on_several_connections_are_each_counted_once(bank, settings):
+    """Eight threads, each with its own connection (as workers and servers have), send
+    thirty requests with one token against a limit of twelve: exactly twelve get in."""
+    import threading
+
+    from django.db import connection
+
+    settings.API_RATE_LIMIT = "12/hour"
+    charlie = make_user("charlie-threads")
+    key = token_for(charlie)
+    organisation = Organisation.objects.create(
+        name="Acme", sector="Retail", size_band="small", country="ES"
+    )
+    organisation.memberships.create(user=charlie, role="consultant")
+    start, statuses, lock = threading.Barrier(8), [], threading.Lock()
+
+    def send(times):
+        try:
+            start.wait()
+            for _ in range(times):
+                status = api(key).get(reverse("api_organisations")).status_code
+                with lock:
+                    statuses.append(status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(4 if n < 6 else 3,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 12 + [429] * 18

@@ -10,7 +10,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import authentication, exceptions, permissions, throttling
 
 from assessments.models import ApiToken
-from assessments.services import api_token_used
+from assessments.services import api_token_request
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -36,7 +36,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed(_("This token is not valid."))
-        api_token_used(token, now)
         return token.user, token
 
     def authenticate_header(self, request):
@@ -56,26 +55,31 @@ class TokenAccess(permissions.BasePermission):
         return True
 
 
-class TokenRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per token (or per signed-in person), counted in the shared cache so that
-    every server counts the same; over the rate, 429 with Retry-After."""
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-    scope = "api"
 
-    def get_rate(self):
-        # Read on each request, not once at import, so that a setting changed in a test
-        # or by a deployment's environment is the one in force.
-        return settings.API_RATE_LIMIT
+def rate_of(text: str) -> tuple[int, int]:
+    """A rate as REST framework writes it ("120/minute") → (120, 60)."""
+    count, period = text.split("/")
+    return int(count), PERIODS[period.strip()[0]]
 
-    def get_cache_key(self, request, view):
+
+class TokenRateThrottle(throttling.BaseThrottle):
+    """API_RATE_LIMIT requests per token and period, counted on the token's row (see
+    services.api_token_request); past it, 429 with Retry-After. Each request also records
+    the token's last use. A session's calls are the pages' own, and not counted here."""
+
+    def allow_request(self, request, view):
         token = request.auth
-        if isinstance(token, ApiToken):
-            ident = f"token-{token.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        if not isinstance(token, ApiToken):
+            return True
+        # Read on each request, so that a setting changed by a test or a deployment holds.
+        limit, period = rate_of(settings.API_RATE_LIMIT)
+        self.wait_seconds = api_token_request(token, timezone.now(), limit, period)
+        return self.wait_seconds is None
+
+    def wait(self):
+        return self.wait_seconds
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -21,8 +21,8 @@ from assessments.services.api import (
     TOKEN_LIFETIMES,
     NewToken,
     api_token_create,
+    api_token_request,
     api_token_revoke,
-    api_token_used,
 )
 from assessments.services.bank import (
     AlreadyImported,
@@ -96,7 +96,7 @@ __all__ = [
     "NewToken",
     "api_token_create",
     "api_token_revoke",
-    "api_token_used",
+    "api_token_request",
     "firm_consultant_invite",
     "firm_invitation_accept",
     "firm_invitations_accepted_by_sign_in",
