@@ -333,6 +333,9 @@ ACCOUNT_SESSION_REMEMBER = True
 # the mailed link before anything opens. Sign-up answers the same for an address that has
 # an account (its owner gets a mail instead), so it never tells who is a user.
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
+# A sign-up's answer waits until this many seconds after the request came, whether the
+# address has an account or not: longer than either takes, so neither shows in the time.
+SIGNUP_ANSWER_SECONDS = float(os.environ.get("SIGNUP_ANSWER_SECONDS", "0.6"))
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_FORMS = {"signup": "assessments.forms.ManagerSignUpForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

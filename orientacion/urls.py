@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from assessments.forms import QueuedPasswordResetForm
-from orientacion.auth import AddressChangeView
+from orientacion.auth import AddressChangeView, answered_no_sooner_than
 
 # The admin signs in through the site's own sign-in, second factor included: its own form
 # would be a way around it.
@@ -52,6 +52,12 @@ urlpatterns = [
         "accounts/password/change/",
         reauthentication_required(account_views.password_change),
         name="account_change_password",
+    ),
+    # Sign-up answers an address with an account and a new one at the same moment.
+    path(
+        "accounts/signup/",
+        answered_no_sooner_than("SIGNUP_ANSWER_SECONDS")(account_views.signup),
+        name="account_signup",
     ),
     # Signing in and out, the password and the second factor: django-allauth.
     path("accounts/", include("allauth.urls")),
