@@ -336,7 +336,8 @@ class ClientCreate(APIView):
 
     @extend_schema(request=out.ClientSerializer, responses={201: out.OrganisationSerializer})
     def post(self, request):
-        selectors.consultant_access(request.user).is_consultant or _not_found()
+        if not selectors.consultant_access(request.user).is_consultant:
+            raise Http404
         form = ClientForm(_typed(out.ClientSerializer, request))
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
@@ -352,10 +353,6 @@ class ClientCreate(APIView):
         return Response(
             out.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
         )
-
-
-def _not_found():
-    raise Http404
 
 
 class FirmConsultants(APIView):
