@@ -275,14 +275,17 @@ def answered_no_sooner_than(setting: str):
     """A view whose POST answers no sooner than `settings.<setting>` seconds after it
     came. Signing up an address that has an account (a notice mailed to its owner) writes
     fewer rows than a new one (the account, its organisation): about 10 ms less, on every
-    try, which would tell who has an account. Both now wait for the same moment."""
+    try, which would tell who has an account. Both now wait for the same moment; a 429
+    does not wait."""
 
     def decorate(view):
         @wraps(view)
         def padded(request, *args, **kwargs):
             began = time.monotonic()
             response = view(request, *args, **kwargs)
-            if request.method == "POST":
+            # A refusal past the rate limit tells nothing of the address, and waiting on
+            # it would let a flood of them hold every worker.
+            if request.method == "POST" and response.status_code != 429:
                 time.sleep(max(0.0, getattr(settings, setting) - (time.monotonic() - began)))
             return response
 

@@ -226,3 +226,18 @@ def test_an_address_with_an_account_and_a_new_one_are_answered_at_the_same_momen
         took[address] = time.monotonic() - began
         assert response.status_code == 302
     assert min(took.values()) >= 0.25, took
+
+
+def test_a_sign_up_refused_past_the_rate_limit_does_not_wait(settings, db):
+    import time
+
+    settings.SIGNUP_ANSWER_SECONDS = 1
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/m/ip"}
+    browser = Client()
+    began = time.monotonic()
+    assert browser.post(SIGN_UP, sign_up_data(email="first@example.com")).status_code == 302
+    waited = time.monotonic() - began
+    began = time.monotonic()
+    refused = browser.post(SIGN_UP, sign_up_data(email="second@example.com"))
+    assert refused.status_code == 429
+    assert waited >= 1 and time.monotonic() - began < 0.5
