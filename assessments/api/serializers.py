@@ -174,22 +174,9 @@ class ActionSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
-class ActionCreateSerializer(serializers.Serializer):
-    """The fields of an action, and the open question of a submitted assessment it closes."""
+class ActionFields(serializers.Serializer):
+    """An action's fields as a request may send them; each one left out keeps its value."""
 
-    assessment = serializers.IntegerField()
-    question = serializers.IntegerField(help_text="The question's number in the checklist.")
-    title = Text(max_length=300)
-    owner = serializers.IntegerField(allow_null=True, required=False)
-    owner_name = Text(max_length=150, allow_blank=True, required=False)
-    due_date = serializers.DateField(allow_null=True, required=False)
-    target = serializers.ChoiceField(choices=Action.Target.choices, required=False)
-    status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
-    note = Text(allow_blank=True, required=False, multiline=True)
-
-
-class ActionUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="The version the change was made from.")
     title = Text(max_length=300, required=False)
     owner = serializers.IntegerField(allow_null=True, required=False)
     owner_name = Text(max_length=150, allow_blank=True, required=False)
@@ -197,6 +184,18 @@ class ActionUpdateSerializer(serializers.Serializer):
     target = serializers.ChoiceField(choices=Action.Target.choices, required=False)
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
     note = Text(allow_blank=True, required=False, multiline=True)
+
+
+class ActionCreateSerializer(ActionFields):
+    """The fields of an action, and the open question of a submitted assessment it closes."""
+
+    assessment = serializers.IntegerField()
+    question = serializers.IntegerField(help_text="The question's number in the checklist.")
+    title = Text(max_length=300)
+
+
+class ActionUpdateSerializer(ActionFields):
+    version = serializers.IntegerField(help_text="The version the change was made from.")
 
 
 class ClientSerializer(serializers.Serializer):
