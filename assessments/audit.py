@@ -33,6 +33,10 @@ def register_models(apps_config) -> None:
         model("Invitation"),
         include_fields=["organisation", "user", "email", "sent_at", "accepted_at"],
     )
+    # Every value a person entered, with who entered it: the figures beside the scores.
+    auditlog.register(
+        model("OutcomeValue"), include_fields=["organisation", "measure", "period", "value"]
+    )
 
 
 def record(instance, event: str, actor=None) -> None:

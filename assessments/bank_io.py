@@ -5,16 +5,15 @@ Plain data in and out: nothing here touches the database, so an import is valida
 previewed before anything is written, and all of it is tested without one.
 """
 
-import io
 import json
 import unicodedata
-import zipfile
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments import spreadsheets
 from assessments.downloads import Sheet
 
 # A bank is some 50 KB as JSON; anything this large is not one (and is not read).
@@ -263,67 +262,12 @@ def _read_xlsx(data: bytes) -> tuple[BankContent, list[str]]:
 
 
 def _workbook_rows(data: bytes) -> dict[str, list[tuple]]:
-    """Each sheet's rows as plain values, read whole here: openpyxl parses a sheet only as
-    its rows are read, so a damaged one fails there, and every way it can fail (a broken
-    zip, truncated or hostile XML, an impossible cell reference) means one thing to the
-    person uploading it."""
-    from openpyxl import load_workbook
-
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-            declares_a_doctype = unpacked <= MAX_UNPACKED_BYTES and any(
-                b"<!doctype" in archive.open(member).read(4096).lower()
-                for member in archive.infolist()
-                if member.filename.endswith((".xml", ".rels"))
-            )
-        if declares_a_doctype:
-            # No spreadsheet program writes one; entity tricks need one.
-            raise BankFileError(
-                [
-                    _(
-                        "The workbook declares an XML document type (DOCTYPE), which no "
-                        "spreadsheet program writes. Nothing was imported."
-                    )
-                ]
-            )
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise BankFileError(
-                [
-                    _(
-                        "The workbook unpacks to %(size)s MB; a question bank's is far "
-                        "smaller. Nothing was imported."
-                    )
-                    % {"size": unpacked // 1024 // 1024}
-                ]
-            )
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            missing = [title for title in SHEETS if title not in workbook.sheetnames]
-            if missing:
-                raise BankFileError(
-                    [
-                        _("The workbook needs the sheets %(sheets)s; it lacks %(missing)s.")
-                        % {"sheets": ", ".join(SHEETS), "missing": ", ".join(missing)}
-                    ]
-                )
-            return {
-                title: list(
-                    workbook[title].iter_rows(values_only=True, max_row=SHEET_ROWS[title] + 2)
-                )
-                for title in SHEETS
-            }
-        finally:
-            workbook.close()
-    except BankFileError:
-        raise
-    except Exception as error:  # any parser failure means a damaged file
-        raise BankFileError(
-            [
-                _("The file is not an Excel workbook (.xlsx) that can be read (%(error)s).")
-                % {"error": (str(error) or type(error).__name__)[:120]}
-            ]
-        ) from None
+        return spreadsheets.workbook_rows(
+            data, {title: SHEET_ROWS[title] + 2 for title in SHEETS}, MAX_UNPACKED_BYTES
+        )
+    except spreadsheets.UnreadableWorkbook as error:
+        raise BankFileError([str(error)]) from None
 
 
 def _too_many(areas: int, questions: int, problems: list) -> None:

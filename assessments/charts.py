@@ -378,7 +378,89 @@ def _lines(spec: dict) -> bytes:
     return _svg(figure)
 
 
+# Where a scatter's plot sits in its drawing, as fractions of it (left, bottom, right, top),
+# in both layouts: the page's script finds the point under the pointer from these.
+SCATTER_BOX = (0.14, 0.16, 0.96, 0.9)
+
+
+def _scatter(spec: dict) -> bytes:
+    """Each organisation a point: a score across, a measure up."""
+    thin = _is_narrow(spec)
+    size = _text_size(spec, wide=9)
+    figure = Figure(figsize=(NARROW_WIDTH, 3.2) if thin else (6.4, 4.4))
+    left, bottom, right, top = SCATTER_BOX
+    figure.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
+    axes = figure.add_subplot()
+    points = spec["points"]
+    axes.scatter(
+        [x for x, _y in points],
+        [y for _x, y in points],
+        s=14 if thin else 18,
+        color=PALETTE["primary"],
+        alpha=0.6,
+        linewidths=0,
+    )
+    axes.set_xlim(*spec["xlim"])
+    axes.set_ylim(*spec["ylim"])
+    axes.set_xlabel(_wrap(spec["xlabel"], 40), fontsize=size)
+    axes.set_ylabel(_wrap(spec["ylabel"], 28), fontsize=size)
+    axes.tick_params(labelsize=size)
+    if spec["title"]:
+        axes.set_title(spec["title"], fontsize=11)
+    axes.grid(color="#dee2e6")
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _timeline(spec: dict) -> bytes:
+    """Small multiples: one panel per series, stacked, sharing one time axis, each with
+    its own scale (never two scales on one panel)."""
+    thin = _is_narrow(spec)
+    size = _text_size(spec, wide=8)
+    panels = spec["panels"]
+    panel_height = 1.35 if thin else 1.25
+    title_room = 0.1 if thin else 0.45
+    height = panel_height * len(panels) + title_room + 0.55
+    figure = Figure(figsize=(NARROW_WIDTH if thin else 8, height))
+    figure.subplots_adjust(
+        left=0.16 if thin else 0.09,
+        right=0.96,
+        top=1 - title_room / height,
+        bottom=0.55 / height,
+        hspace=0.55,
+    )
+    axes_list = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for axes, panel in zip(axes_list, panels, strict=True):
+        xs = [x for x, _y in panel["points"]]
+        ys = [y for _x, y in panel["points"]]
+        axes.plot(
+            xs,
+            ys,
+            marker="o",
+            markersize=4,
+            linewidth=2.5 if panel.get("bold") else 1.5,
+            color="#212529" if panel.get("bold") else PALETTE["primary"],
+        )
+        axes.set_ylim(*panel["ylim"])
+        axes.yaxis.set_major_locator(MaxNLocator(3))
+        axes.set_title(_wrap(panel["title"], 45), fontsize=size, loc="left")
+        axes.tick_params(labelsize=size)
+        axes.grid(axis="y", color="#dee2e6")
+        axes.spines[["top", "right"]].set_visible(False)
+    last = axes_list[-1]
+    last.set_xlim(spec["start"], spec["end"])
+    ticks = spec["ticks"]
+    if thin and len(ticks) > 4:
+        ticks = ticks[:: math.ceil(len(ticks) / 4)]
+    last.set_xticks([x for x, _label in ticks], [label for _x, label in ticks])
+    if spec["title"]:
+        figure.suptitle(spec["title"], fontsize=11)
+    return _svg(figure)
+
+
 _DRAWERS = {
+    "scatter": _scatter,
+    "timeline": _timeline,
     "heatmap": _heatmap,
     "lines": _lines,
     "radar": _radar,

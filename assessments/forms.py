@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from assessments import services
+from assessments import outcomes, services
 from assessments.levels import LEVELS
 from assessments.models import (
     ID_PATTERN,
@@ -651,3 +651,118 @@ class WebhookForm(forms.Form):
         except services.UnsafeAddress as error:
             raise forms.ValidationError(str(error)) from None
         return url
+
+
+class MeasureField(forms.DecimalField):
+    """A measure's value as people type it: "12,5" or "12.5", and no thousands mark."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class OutcomeMonthForm(forms.Form):
+    """One month's customer outcomes; a blank field is a measure without a value that
+    month. Any value out of its measure's range refuses the whole form."""
+
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(format="%Y-%m", attrs={"type": "month"}),
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.this_month = outcomes.first_of_month(today)
+        self.fields["month"].widget.attrs["max"] = f"{self.this_month:%Y-%m}"
+        for measure in outcomes.MEASURES:
+            self.fields[measure.code] = MeasureField(
+                label=measure.label,
+                required=False,
+                max_digits=12,
+                decimal_places=2,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                help_text=_measure_help(measure),
+            )
+
+    def clean_month(self):
+        month = outcomes.first_of_month(self.cleaned_data["month"])
+        if month > self.this_month:
+            raise forms.ValidationError(
+                _("%(month)s has not ended yet: outcomes are entered for past months.")
+                % {"month": f"{month:%Y-%m}"}
+            )
+        return month
+
+    def clean(self):
+        cleaned = super().clean()
+        for measure in outcomes.MEASURES:
+            value = cleaned.get(measure.code)
+            if value is not None and outcomes.range_problem(measure, value):
+                self.add_error(measure.code, outcomes.range_problem(measure, value))
+        return cleaned
+
+    def values(self) -> dict:
+        return {m.code: self.cleaned_data.get(m.code) for m in outcomes.MEASURES}
+
+
+def _measure_help(measure) -> str:
+    if measure.maximum == outcomes.COMPLAINTS_CEILING:
+        return _("0 or more; lower is better.")
+    return _("From %(min)s to %(max)s%(unit)s; %(better)s is better.") % {
+        "min": int(measure.minimum),
+        "max": int(measure.maximum),
+        "unit": f" {measure.unit}" if measure.unit else "",
+        "better": _("lower") if measure.lower_is_better else _("higher"),
+    }
+
+
+class OutcomeFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        help_text=_(
+            "A row per month: the columns month (2026-05), nps, csat, complaints, churn "
+            "and repeat, any of them blank. The export below has this shape."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        from assessments.outcomes_io import MAX_UPLOAD_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; an outcomes file is at most 1 MB. Nothing was read.")
+                % {"size": f"{upload.size / 1024 / 1024:.1f}"}
+            )
+        return upload
+
+
+class BookOutcomesForm(forms.Form):
+    """What the book's outcomes page shows: a sector of the book (or all of it), and the
+    score and measure of the scatter chart."""
+
+    sector = forms.ChoiceField(label=_("Group"), required=False)
+    score = forms.ChoiceField(label=_("Score"), required=False)
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        required=False,
+        choices=[(m.code, m.label) for m in outcomes.MEASURES],
+    )
+
+    def __init__(self, *args, sectors, areas, group_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = [("", group_label)] + [
+            (sector, _("Sector: %(sector)s") % {"sector": sector}) for sector in sectors
+        ]
+        self.fields["score"].choices = [("overall", _("Overall score"))] + [
+            (area.code, area.name) for area in areas
+        ]
+
+    def choice(self, name: str) -> str:
+        """The cleaned choice, or "" where none (or a bad one) was given."""
+        if self.is_valid() and self.cleaned_data.get(name):
+            return self.cleaned_data[name]
+        return ""

@@ -827,6 +827,9 @@ class Action(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When it was marked done or discarded (None while open): a report judges it as part
+    # of every plan it was still open in (QUESTION-BANK.md, the carry-over).
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ActionQuerySet.as_manager()
 
@@ -1098,3 +1101,47 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint}"
+
+
+class OutcomeValue(models.Model):
+    """One month's value of one customer outcome measure of an organisation (NPS,
+    satisfaction, complaints, churn, repeat customers), with who last entered it and when.
+    The audit trail keeps every earlier value."""
+
+    class Measure(models.TextChoices):
+        NPS = "nps", _("Net promoter score (NPS)")
+        CSAT = "csat", _("Customer satisfaction (CSAT)")
+        COMPLAINTS = "complaints", _("Complaints per 1,000 customers")
+        CHURN = "churn", _("Customer churn")
+        REPEAT = "repeat", _("Repeat customers")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    measure = models.CharField(_("measure"), max_length=12, choices=Measure.choices)
+    # The month, as its first day.
+    period = models.DateField(_("month"))
+    value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer outcome")
+        verbose_name_plural = _("customer outcomes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "measure", "period"], name="outcome_one_per_month"
+            ),
+            # The ranges of QUESTION-BANK.md, "Customer outcomes".
+            models.CheckConstraint(
+                condition=Q(measure="nps", value__gte=-100, value__lte=100)
+                | Q(measure__in=["csat", "churn", "repeat"], value__gte=0, value__lte=100)
+                | Q(measure="complaints", value__gte=0),
+                name="outcome_value_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.measure} · {self.period:%Y-%m}"

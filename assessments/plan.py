@@ -96,12 +96,23 @@ def _sentence(marks, changes, today, simulated) -> str:
     }
 
 
-def planned_marks(actions: Iterable, values: Mapping[int, float]) -> dict[int, float]:
-    """Question number → the value every action not discarded aims at (the highest, where
-    several aim at one question). `actions` carry `status`, `target` and `question`."""
+def counts_toward_plan(action, latest_assessment_id: int) -> bool:
+    """The rules' carry-over: an action counts when it was made on the latest assessment
+    and is not discarded, or was made on an earlier one and is still open."""
+    if action.assessment_id == latest_assessment_id:
+        return action.status != "discarded"
+    return action.status in OPEN_STATUSES
+
+
+def planned_marks(
+    actions: Iterable, values: Mapping[int, float], latest_assessment_id: int
+) -> dict[int, float]:
+    """Question number → the value the counting actions aim at (the highest, where several
+    aim at one question). `actions` carry `assessment_id`, `status`, `target` and
+    `question`; one whose question the latest assessment lacks counts for nothing."""
     marks: dict[int, float] = {}
     for action in actions:
-        if action.status == "discarded":
+        if not counts_toward_plan(action, latest_assessment_id):
             continue
         number_ = action.question.number
         if number_ not in values:

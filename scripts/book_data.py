@@ -22,6 +22,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutcomeValue,
     QuestionBank,
     Response,
     refresh_current_results,
@@ -116,7 +117,35 @@ def bulk_portfolio(
         batch_size=2000,
     )
     refresh_current_results(Organisation.objects.filter(memberships__user=consultant))
+    outcomes_of(orgs, plans[per_organisation - 1 :: per_organisation], now)
     return orgs
+
+
+OUTCOME_MONTHS = 6
+
+
+def outcomes_of(organisations, latest_results, now) -> None:
+    """Six months of NPS and complaints for each organisation, the complaints falling as
+    its Medición score rises, so the book's correlations have something to find."""
+    month = timezone.localdate(now).replace(day=1)
+    months = []
+    for _ in range(OUTCOME_MONTHS):
+        month = (month - timedelta(days=1)).replace(day=1)
+        months.append(month)
+    OutcomeValue.objects.bulk_create(
+        (
+            OutcomeValue(organisation=organisation, measure=measure, period=period, value=value)
+            for organisation, (_choices, result) in zip(
+                organisations, latest_results, strict=True
+            )
+            for index, period in enumerate(months)
+            for measure, value in (
+                ("nps", round(result.overall - 40 + index, 1)),
+                ("complaints", round(max(0.0, 30 - result.area_scores["MED"] / 4 + index), 1)),
+            )
+        ),
+        batch_size=2000,
+    )
 
 
 def invitations_of(consultant, organisations) -> None:
@@ -215,6 +244,8 @@ def pages_of(book: dict, size: int, staff) -> dict[str, tuple[Client, str]]:
             reverse("progress", args=[book["long_history"].pk]),
         ),
         "invitations": (consultant, reverse("invitations")),
+        "outcomes: my clients": (consultant, reverse("book_outcomes")),
+        "outcomes: whole firm, a sector": (partner, f"{reverse('book_outcomes')}?sector=Salud"),
         "api: organisations, 100 a page": (
             api_consultant,
             f"{reverse('api_organisations')}?page_size=100",

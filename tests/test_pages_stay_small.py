@@ -22,8 +22,12 @@ QUERIES = {
     "consultant's home page": 5,
     "partner's home page": 5,
     "firm's consultants page": 6,  # its people, invitations and webhooks
-    "progress, 50 assessments": 8,
+    "progress, 50 assessments": 9,  # and the organisation's customer outcomes
     "invitations": 6,
+    # the session, the user, what they may do as a consultant, the current bank and its
+    # areas: the book's sectors, correlations and scatter are in the shared cache
+    "outcomes: my clients": 5,
+    "outcomes: whole firm, a sector": 5,
     # the token; its request counted (an UPDATE and its count read back, in a savepoint
     # here); what its owner may do as a consultant; the page and its top areas (the
     # book's counts are cached), or the assessments and their areas

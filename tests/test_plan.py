@@ -383,8 +383,32 @@ class _Question:
 
 
 class _Action:
-    def __init__(self, number, status, target):
+    def __init__(self, number, status, target, assessment_id=1):
         self.question, self.status, self.target = _Question(number), status, target
+        self.assessment_id = assessment_id
+
+
+@settings(max_examples=60)
+@given(
+    values=st.fixed_dictionaries({n: st.sampled_from([1.0, 0.5, 0.0]) for n in range(1, 21)}),
+    actions=st.lists(
+        st.tuples(
+            st.integers(1, 20),
+            st.sampled_from(["pending", "in_progress", "done", "discarded"]),
+            st.sampled_from(["yes", "partly"]),
+            st.sampled_from([1, 2]),  # 2 is the latest assessment, 1 an earlier one
+        ),
+        max_size=8,
+    ),
+)
+def test_earlier_actions_count_while_open_and_the_latest_s_unless_discarded(values, actions):
+    marks = plan.planned_marks([_Action(*a) for a in actions], values, latest_assessment_id=2)
+    expected = {}
+    for number, status, target, made_on in actions:
+        counts = status != "discarded" if made_on == 2 else status in ("pending", "in_progress")
+        if counts:
+            expected[number] = max(expected.get(number, 0), plan.TARGET_VALUES[target])
+    assert marks == expected
 
 
 @settings(max_examples=60)
@@ -401,7 +425,7 @@ class _Action:
 )
 def test_planned_marks_are_every_live_target(values, actions):
     made = [_Action(*a) for a in actions]
-    marks = plan.planned_marks(made, values)
+    marks = plan.planned_marks(made, values, latest_assessment_id=1)
     expected = {}
     for number, status, target in actions:
         if status != "discarded":
@@ -462,9 +486,10 @@ def test_a_report_after_a_plan_reads_it_in_fixed_queries(client, example, alice,
     with CaptureQueriesContext(connection) as again:
         client.get(url)
     # First view: session, user, assessment, the report's areas, questions, answers and
-    # agreed answers; the previous plan's actions, and the previous assessment's answers
-    # and agreed answers. Then only what can change: the previous plan's actions.
-    assert (len(first), len(again)) == (10, 4)
+    # agreed answers; the previous assessment, its plan's actions (with those carried
+    # into it), and its answers and agreed answers. Then only what can change: the
+    # previous assessment and its plan's actions.
+    assert (len(first), len(again)) == (11, 5)
 
 
 def test_the_report_offers_its_open_questions_to_the_what_if(client, example, alice):
@@ -485,3 +510,92 @@ def test_the_report_offers_its_open_questions_to_the_what_if(client, example, al
     ]
     marked = client.get(what_if_url(example, q4="yes", q5="yes")).content.decode()
     assert "sube a Centrada en el cliente" in marked
+
+
+# The carry-over example of the issue that amended the rule. Every question weighs 1 in
+# the overall score, so it is (sum of values) / 20 × 100:
+#   first:  1–3 and 7–13 "sí" (10), 14 "parcialmente" (0.5), the rest "no" → 10.5 → 52.5
+#   second: the same with 4 fixed ("sí")                          → 11.5 → 57.5 (en desarrollo)
+#   an action on 5 (target "sí") made on the first, still pending → 12.5 → 62.5 (orientada)
+CARRY_OVER_FIRST = all_choices(
+    "no", **{f"q{n}": "yes" for n in (1, 2, 3, 7, 8, 9, 10, 11, 12, 13)}, q14="partly"
+)
+
+
+def _carry_over_example(acme, alice):
+    first = submit_new(acme, alice, CARRY_OVER_FIRST)
+    questions = {q.number: q for q in Question.objects.filter(area__bank=first.bank)}
+    pending = services.action_create(
+        assessment=first,
+        question=questions[5],
+        user=alice,
+        values={"title": "Medir la satisfacción cada mes", "target": "yes"},
+    )
+    fixed = services.action_create(
+        assessment=first,
+        question=questions[4],
+        user=alice,
+        values={"title": "Encuesta tras cada venta", "target": "yes", "status": "done"},
+    )
+    second = submit_new(acme, alice, {**CARRY_OVER_FIRST, 4: "yes"})
+    return first, second, pending, fixed
+
+
+def test_an_open_action_of_an_earlier_plan_counts_toward_the_planned_score(
+    client, bank, acme, alice
+):
+    first, second, pending, fixed = _carry_over_example(acme, alice)
+    html = client_for(client, alice).get(reverse("plan", args=[acme.pk])).content.decode()
+    # 57.5 → 62.5, shown rounded half-up, and the level rises with it.
+    assert re.search(r"data-current-score>58<", html)
+    assert re.search(r"data-planned-score>63<", html)
+    assert "(En desarrollo → Orientada al cliente)" in html
+    # Listed under the current plan with where it came from; the done one does not count.
+    assert f'data-carried="{pending.pk}"' in html
+    assert f'data-carried="{fixed.pk}"' not in html
+    assert "Arrastrada del informe del" in html
+    assert "1 acción arrastrada cuenta." in html
+
+
+def test_a_carried_action_is_judged_again_by_each_later_assessment_until_closed(
+    client, bank, acme, alice
+):
+    first, second, pending, fixed = _carry_over_example(acme, alice)
+    third = submit_new(acme, alice, {**CARRY_OVER_FIRST, 4: "yes", 5: "partly"})
+    client = client_for(client, alice)
+
+    def verdicts(assessment):
+        html = client.get(reverse("assessment_report", args=[assessment.pk])).content.decode()
+        return {
+            int(pk): outcome
+            for outcome, pk in re.findall(r'data-verdict="(\w+)" data-action="(\d+)"', html)
+        }
+
+    assert verdicts(second) == {pending.pk: "unchanged", fixed.pk: "improved"}
+    # The third report judges the plan worked on since the second: the pending action was
+    # carried into it; the done one was closed before the second was submitted.
+    assert verdicts(third) == {pending.pk: "improved"}
+    # Done after the third, it is judged once more, by the fourth (it was in the plan
+    # worked on until then), and by no later one.
+    services.action_save(
+        action=pending, user=alice, values={"status": "done"}, version=pending.version
+    )
+    fourth = submit_new(acme, alice, {**CARRY_OVER_FIRST, 4: "yes", 5: "yes"})
+    fifth = submit_new(acme, alice, {**CARRY_OVER_FIRST, 4: "yes", 5: "yes"})
+    assert verdicts(third) == {pending.pk: "improved"}
+    assert verdicts(fourth) == {pending.pk: "improved"}
+    assert verdicts(fifth) == {}
+    plan_html = client.get(reverse("plan", args=[acme.pk])).content.decode()
+    assert f'data-carried="{pending.pk}"' not in plan_html  # done: it no longer counts
+
+
+def test_an_action_whose_question_left_the_bank_is_listed_apart(client, bank, acme, alice):
+    first, second, pending, fixed = _carry_over_example(acme, alice)
+    newer = services.bank_new_version(bank=bank)
+    Question.objects.get(area__bank=newer, number=5).delete()
+    services.bank_publish(bank=newer)
+    third = submit_new(acme, alice, {n: "no" for n in range(1, 21) if n != 5})
+    html = client_for(client, alice).get(reverse("plan", args=[acme.pk])).content.decode()
+    assert f'data-apart="{pending.pk}"' in html
+    assert "No cuentan: su pregunta no está en la última evaluación" in html
+    assert third.bank_id != first.bank_id

@@ -69,6 +69,13 @@ from assessments.selectors.invitations import (
     invitations_sent_by_consultants_of,
 )
 from assessments.selectors.mail import mail_for_sender
+from assessments.selectors.outcomes import (
+    book_outcome_figures,
+    book_sectors,
+    outcome_months,
+    outcome_rows,
+    outcome_values,
+)
 from assessments.selectors.plan import (
     HAS_PREVIOUS_PLAN,
     action_for_manager,
@@ -93,6 +100,11 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
+    "book_outcome_figures",
+    "book_sectors",
+    "outcome_months",
+    "outcome_rows",
+    "outcome_values",
     "firm_webhook",
     "firm_webhooks",
     "webhook_deliveries",

@@ -45,7 +45,7 @@ def plan_actions(organisation_id: int) -> QuerySet[Action]:
     return (
         Action.objects.live()
         .filter(organisation_id=organisation_id)
-        .select_related("question__area", "owner")
+        .select_related("question__area", "owner", "assessment")
         .order_by(F("due_date").asc(nulls_last=True), "pk")
     )
 
@@ -110,17 +110,34 @@ HAS_PREVIOUS_PLAN = {
 }
 
 
-def previous_plan(assessment: Assessment) -> list[Action]:
-    """The live actions of the organisation's assessment submitted before this one."""
-    previous = previous_submitted(
-        assessment.pk, assessment.organisation_id, assessment.submitted_at
+def previous_plan(assessment: Assessment) -> tuple[Assessment | None, list[Action]]:
+    """The plan the organisation worked on before this assessment, and the assessment it
+    was judged from: the live actions of the assessment submitted just before this one,
+    and those of earlier ones still open when it was submitted (the carry-over)."""
+    previous = (
+        Assessment.objects.filter(
+            pk=Subquery(
+                previous_submitted(
+                    assessment.pk, assessment.organisation_id, assessment.submitted_at
+                )
+            )
+        )
+        .select_related("bank")
+        .first()
     )
-    return list(
+    if previous is None:
+        return None, []
+    carried = Q(assessment__submitted_at__lt=previous.submitted_at) & (
+        Q(closed_at=None) | Q(closed_at__gt=previous.submitted_at)
+    )
+    actions = (
         Action.objects.live()
-        .filter(assessment=Subquery(previous))
-        .select_related("question__area", "owner", "assessment__bank")
+        .filter(organisation_id=assessment.organisation_id)
+        .filter(Q(assessment=previous) | carried)
+        .select_related("question__area", "owner", "assessment")
         .order_by("question__area__order", "question__number", "pk")
     )
+    return previous, list(actions)
 
 
 def plan_summaries(organisation_ids) -> dict[int, dict]:

@@ -53,6 +53,12 @@ from assessments.services.invitations import (
     invitations_accepted_by_sign_in,
 )
 from assessments.services.mail import RETRY_DELAYS, mail_deliver, mail_retry
+from assessments.services.outcomes import (
+    OutcomeChanges,
+    outcome_changes,
+    outcomes_import,
+    outcomes_save,
+)
 from assessments.services.passwords import password_reset_mails, password_reset_request
 from assessments.services.plan import (
     ACTION_FIELDS,
@@ -129,6 +135,10 @@ __all__ = [
     "AnswerInput",
     "AssessmentError",
     "NewPerson",
+    "OutcomeChanges",
+    "outcome_changes",
+    "outcomes_import",
+    "outcomes_save",
     "action_create",
     "action_delete",
     "action_restore",

@@ -19,6 +19,17 @@ from assessments.services.errors import AssessmentError
 # A deleted action can be restored for this long; after it, it is no longer offered.
 RESTORE_WINDOW = timedelta(days=30)
 ACTION_FIELDS = ("title", "owner", "owner_name", "due_date", "target", "status", "note")
+CLOSED_STATUSES = (Action.Status.DONE, Action.Status.DISCARDED)
+
+
+def _note_closing(action: Action, was_open: bool) -> None:
+    """Keep `closed_at` to when the action left the open statuses, so later reports judge
+    it in every plan it was still open in."""
+    if action.status in CLOSED_STATUSES:
+        if was_open or action.closed_at is None:
+            action.closed_at = timezone.now()
+    else:
+        action.closed_at = None
 
 
 class ActionConflict(AssessmentError):
@@ -68,6 +79,7 @@ def action_create(*, assessment: Assessment, question, user, values: dict) -> Ac
         **{field: values.get(field) for field in ACTION_FIELDS if field in values},
     )
     action.full_clean(exclude=["owner", "created_by", "updated_by"])
+    _note_closing(action, was_open=True)
     action.save()
     audit.record(action, "action created", actor=user)
     return action
@@ -84,9 +96,11 @@ def action_save(*, action: Action, user, values: dict, version: int) -> Action:
     if current.version != version:
         raise ActionConflict(current)
     _check_owner(current.organisation, values.get("owner"))
+    was_open = current.status not in CLOSED_STATUSES
     for field in ACTION_FIELDS:
         if field in values:
             setattr(current, field, values[field])
+    _note_closing(current, was_open)
     current.version += 1
     current.updated_by = user
     current.save()

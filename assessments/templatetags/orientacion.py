@@ -31,3 +31,11 @@ def get_item(mapping, key):
 def get_field(form, number):
     """The bound field of question `number` in a WhatIfForm."""
     return form[f"q{number}"]
+
+
+@register.filter
+def outcome_value(value, measure_code: str) -> str:
+    """A customer outcome's value with its unit: "42", "87,5 %", "3,2 ‰"."""
+    from assessments.outcomes import MEASURE_BY_CODE, value_shown
+
+    return value_shown(MEASURE_BY_CODE[measure_code], value)

@@ -31,6 +31,15 @@ from assessments.views.firms import (
     firm_webhook_remove,
 )
 from assessments.views.mail import mail_retry
+from assessments.views.outcomes import (
+    book_outcomes,
+    book_outcomes_chart,
+    book_outcomes_points,
+    outcomes_export,
+    outcomes_import,
+    outcomes_import_confirm,
+    outcomes_page,
+)
 from assessments.views.plan import (
     action_add,
     action_delete,
@@ -65,6 +74,13 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "book_outcomes",
+    "book_outcomes_chart",
+    "book_outcomes_points",
+    "outcomes_export",
+    "outcomes_import",
+    "outcomes_import_confirm",
+    "outcomes_page",
     "page_not_found",
     "firm_webhook",
     "firm_webhook_add",

@@ -220,10 +220,10 @@ def _standing(request, assessment):
 def _previous_plan_verdicts(assessment):
     if not assessment.has_previous_plan:
         return []
-    actions = selectors.previous_plan(assessment)
-    if not actions:  # an older assessment has a plan; the one just before has none
+    previous, actions = selectors.previous_plan(assessment)
+    if not actions:  # an older assessment has a plan, closed before the one just before
         return []
-    _areas, before, _said_no = selectors.scored_values(actions[0].assessment)
+    _areas, before, _said_no = selectors.scored_values(previous)
     _areas, after, _said_no = selectors.scored_values(assessment)
     return plan.judge(actions, before, after)
 

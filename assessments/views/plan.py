@@ -221,14 +221,17 @@ def _plan_view(request, organisation):
     planned = None
     if latest is not None:
         areas, values, said_no = selectors.scored_values(latest)
-        current_actions = [a for a in actions if a.assessment_id == latest.pk]
         planned = plan.what_if(
             areas,
             values,
             said_no,
             latest.bank.thresholds,
-            plan.planned_marks(current_actions, values),
+            plan.planned_marks(actions, values, latest.pk),
         )
+        for action in shown:
+            action.carried_over = action.assessment_id != latest.pk
+            action.outside_bank = action.question.number not in values
+            action.counts = plan.counts_toward_plan(action, latest.pk) and not action.outside_bank
     return owners, filters, shown, latest, planned
 
 
@@ -242,7 +245,11 @@ def plan_page(request, organisation_id: int):
     if planned is not None:
         order = {p.code: i for i, p in enumerate(planned.today.priorities)}
     groups: dict = {}
+    # An action whose question the latest assessment lacks is listed apart (the rules).
+    apart = [action for action in shown if getattr(action, "outside_bank", False)]
     for action in shown:
+        if getattr(action, "outside_bank", False):
+            continue
         groups.setdefault(action.question.area, []).append((action, plan.is_overdue(action, today)))
     grouped = sorted(groups.items(), key=lambda item: (order.get(item[0].code, 99), item[0].order))
     deleted = (
@@ -254,6 +261,8 @@ def plan_page(request, organisation_id: int):
         "organisation": organisation,
         "filters": filters,
         "grouped": grouped,
+        "apart": apart,
+        "carried": sum(1 for a in shown if getattr(a, "carried_over", False) and a.counts),
         "latest": latest,
         "planned": planned,
         "can_edit": membership.role == Membership.Role.MANAGER,

@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timezone import localdate
+from django.utils.timezone import localdate, localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,6 +14,7 @@ from assessments import portfolio as layout
 from assessments.forms import ClientForm, CompareSearchForm, ComparisonFilter, PortfolioFilter
 from assessments.levels import level_label
 from assessments.models import Membership
+from assessments.outcome_charts import progress_timeline
 from assessments.views.paging import PAGE_SIZES, page_of
 
 
@@ -218,19 +219,25 @@ def _progress(request, organisation_id: int):
         request.user, organisation_id, roles=[Membership.Role.MANAGER, Membership.Role.CONSULTANT]
     )
     organisation = membership.organisation
-    view = layout.progress_view(
-        organisation, selectors.progress(organisation.pk), selectors.area_columns()
+    assessments = selectors.progress(organisation.pk)
+    view = layout.progress_view(organisation, assessments, selectors.area_columns())
+    timeline = progress_timeline(
+        _("%(name)s: scores and customer outcomes") % {"name": organisation.name},
+        [(localtime(a.submitted_at).date(), a.overall_score) for a in assessments],
+        selectors.outcome_values(organisation.pk),
+        view.chart.summary if view.chart else "",
     )
-    return membership, view
+    return membership, view, timeline
 
 
 @require_GET
 def progress(request, organisation_id: int):
-    membership, view = _progress(request, organisation_id)
+    membership, view, timeline = _progress(request, organisation_id)
     context = {
         "organisation": membership.organisation,
         "membership": membership,
         "progress": view,
+        "timeline": timeline,
         "plan": selectors.plan_summary(membership.organisation_id),
     }
     return render(request, "assessments/progress.html", context)
@@ -256,8 +263,9 @@ def sector_percentile_share(request, organisation_id: int):
 
 @require_GET
 def progress_chart(request, organisation_id: int, key: str):
-    _membership, view = _progress(request, organisation_id)
-    return _chart_download(request, view.chart, key)
+    _membership, view, timeline = _progress(request, organisation_id)
+    chart = timeline.view if timeline.view and timeline.view.key == key else view.chart
+    return _chart_download(request, chart, key)
 
 
 def _site_url(request) -> str:
