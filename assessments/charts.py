@@ -406,7 +406,7 @@ def _scatter(spec: dict) -> bytes:
     axes.set_ylabel(_wrap(spec["ylabel"], 28), fontsize=size)
     axes.tick_params(labelsize=size)
     if spec["title"]:
-        axes.set_title(spec["title"], fontsize=11)
+        axes.set_title(_wrap(spec["title"], 70), fontsize=11)
     axes.grid(color="#dee2e6")
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)

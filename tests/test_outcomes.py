@@ -435,14 +435,14 @@ def test_the_book_ranks_scores_against_complaints_and_never_shows_another_book(
     # Bob's client, with figures that would change the ranks, is in no book of Charlie's.
     client_with_outcome(bob, bank, "De otro", 20, 999)
     html = client_for(client, charlie).get(reverse("book_outcomes")).content.decode()
-    table = html.split('data-measure="complaints"')[1].split("</table>")[0]
+    table = html.split('data-measure="complaints"')[1].split("data-measure=")[0]
     # Overall: ranks 1…8 against complaints ranks 8 7 6 5 4 3 1 2: Σd² = 2, so
     # ρ = 1 − 6·2 / (8·63) = −0.976… → −0,98 (negative: more score, fewer complaints).
     assert 'data-score="overall" data-rho="-0.98"' in table
     assert "más puntuación en Puntuación global, menos quejas" in table
     assert "De otro" not in html
     # Too few for acme's measures: "—" and why, for every other measure.
-    nps = html.split('data-measure="nps"')[1].split("</table>")[0]
+    nps = html.split('data-measure="nps"')[1].split("data-measure=")[0]
     assert 'data-rho="none"' in nps and "Solo 0 organizaciones" in nps
     # The scatter, its data table and the names for the pointer.
     assert html.count('<tr><th scope="row" class="fw-normal">Cliente') == 8
@@ -479,3 +479,40 @@ def test_the_book_page_reads_a_fixed_number_of_queries(client, bank, charlie):
     for index in range(12):
         client_with_outcome(charlie, bank, f"Luego {index}", index, 5 + index)
     assert queries() == small
+
+
+# Through the API.
+
+
+def test_the_api_records_a_month_by_the_page_s_rules_and_lists_it(acme, bravo, alice, bob):
+    from tests.test_api import api, token_for
+
+    url = reverse("api_outcomes", args=[acme.pk])
+    month = f"{last_month():%Y-%m}"
+    writer = api(token_for(alice, access="write"))
+    response = writer.post(
+        url, {"month": month, "nps": 18, "complaints": 2.5}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"added": 2, "changed": 0, "removed": 0, "unchanged": 0}
+    # Out of range: the page's message, and nothing saved.
+    refused = writer.post(url, {"month": month, "csat": 140}, content_type="application/json")
+    assert refused.status_code == 400 and "csat" in refused.json()
+    # null removes a value; a measure left out keeps its own.
+    writer.post(url, {"month": month, "nps": None}, content_type="application/json")
+    listed = writer.get(url).json()
+    assert [(row["measure"], row["value"]) for row in listed] == [("complaints", 2.5)]
+    assert listed[0]["month"] == month and listed[0]["entered_by"] == "Alice"
+    # A read-only token reads; another organisation's manager gets nothing.
+    reader = api(token_for(alice))
+    assert (
+        reader.post(url, {"month": month, "nps": 1}, content_type="application/json").status_code
+        == 403
+    )
+    stranger = api(token_for(bob, access="write"))
+    assert stranger.get(url).status_code == 404
+    assert (
+        stranger.post(url, {"month": month, "nps": 1}, content_type="application/json").status_code
+        == 404
+    )
+    assert OutcomeValue.objects.count() == 1

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.levels import LEVELS
-from assessments.models import Action, Organisation
+from assessments.models import Action, Organisation, OutcomeValue
+from assessments.outcomes import MEASURES
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": False}
 
@@ -217,3 +218,46 @@ class ConsultantSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
     clients = serializers.IntegerField()
     leads = serializers.IntegerField()
+
+
+MONTH = RegexValidator(r"^\d{4}-\d{2}$", message="Write the month as 2026-05.")
+OUTCOME_VALUE = {"max_digits": 8, "decimal_places": 2, "coerce_to_string": False}
+
+
+class OutcomeSerializer(serializers.Serializer):
+    month = serializers.DateField(source="period", format="%Y-%m", read_only=True)
+    measure = serializers.ChoiceField(choices=OutcomeValue.Measure.choices, read_only=True)
+    value = serializers.DecimalField(**OUTCOME_VALUE, read_only=True)
+    entered_by = serializers.SerializerMethodField()
+    entered_at = serializers.DateTimeField(read_only=True)
+
+    def get_entered_by(self, value) -> str:
+        person = value.entered_by
+        return (person.get_full_name() or person.get_username()) if person else ""
+
+
+class OutcomeMonthSerializer(serializers.Serializer):
+    """One month's values: a measure left out keeps its value, null removes it. The ranges
+    are QUESTION-BANK.md's (NPS −100 to 100, complaints 0 or more, the rest 0 to 100)."""
+
+    month = Text(validators=[MONTH], help_text="The month, as 2026-05; no month to come.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for measure in MEASURES:
+            fields[measure.code] = serializers.DecimalField(
+                max_digits=12,
+                decimal_places=2,
+                allow_null=True,
+                required=False,
+                coerce_to_string=False,
+                help_text=str(measure.label),
+            )
+        return fields
+
+
+class OutcomeChangesSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()

@@ -44,6 +44,11 @@ urlpatterns = [
         views.AnswerList.as_view(),
         name="api_answers",
     ),
+    path(
+        "v1/organisations/<id:organisation_id>/outcomes/",
+        views.OutcomeList.as_view(),
+        name="api_outcomes",
+    ),
     path("v1/actions/<id:action_id>/", views.ActionDetail.as_view(), name="api_action"),
     path("v1/answers/", views.BookAnswers.as_view(), name="api_book_answers"),
     path("v1/clients/", views.ClientCreate.as_view(), name="api_clients"),

@@ -9,6 +9,7 @@ from django.db.models import DateTimeField, DecimalField, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.timezone import localdate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from assessments import selectors, services
 from assessments.api import serializers as out
-from assessments.forms import ActionForm, ClientForm, PortfolioFilter
+from assessments.forms import ActionForm, ClientForm, OutcomeMonthForm, PortfolioFilter
 from assessments.models import Action, Assessment, Membership
 
 TEAM = [Membership.Role.MANAGER, Membership.Role.CONSULTANT]
@@ -367,3 +368,35 @@ class FirmConsultants(APIView):
         for member in members:
             member.name = member.user.get_full_name() or member.user.get_username()
         return Response(out.ConsultantSerializer(members, many=True).data)
+
+
+class OutcomeList(APIView):
+    """The organisation's customer outcomes, newest month first; its managers and
+    consultants record a month's values (the page's form checks them, with its messages)."""
+
+    @extend_schema(responses=out.OutcomeSerializer(many=True))
+    def get(self, request, organisation_id: int):
+        selectors.membership_for_user(request.user, organisation_id, roles=TEAM)
+        values = selectors.outcome_values(organisation_id)
+        return Response(out.OutcomeSerializer(values, many=True).data)
+
+    @extend_schema(request=out.OutcomeMonthSerializer, responses=out.OutcomeChangesSerializer)
+    def post(self, request, organisation_id: int):
+        organisation = selectors.membership_for_user(
+            request.user, organisation_id, roles=TEAM
+        ).organisation
+        data = _typed(out.OutcomeMonthSerializer, request)
+        given = [code for code in data if code != "month"]
+        form = OutcomeMonthForm(
+            {code: "" if value is None else str(value) for code, value in data.items()},
+            today=localdate(),
+        )
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        changes = services.outcomes_save(
+            organisation=organisation,
+            user=request.user,
+            period=form.cleaned_data["month"],
+            values={code: form.cleaned_data[code] for code in given},
+        )
+        return Response(out.OutcomeChangesSerializer(changes).data)

@@ -39,3 +39,21 @@ def outcome_value(value, measure_code: str) -> str:
     from assessments.outcomes import MEASURE_BY_CODE, value_shown
 
     return value_shown(MEASURE_BY_CODE[measure_code], value)
+
+
+@register.filter
+def relation_label(correlation) -> str:
+    """ "strong, the way the book argues": a correlation's strength and direction, short."""
+    from django.utils.translation import gettext as _
+
+    strength = {"strong": _("strong"), "moderate": _("moderate"), "weak": _("weak or none")}
+    direction = (
+        ""
+        if correlation.rho == 0
+        else (_("the way the book argues") if correlation.expected else _("against the book"))
+    )
+    return (
+        f"{strength[correlation.strength]}, {direction}"
+        if direction
+        else strength[correlation.strength]
+    )

@@ -705,3 +705,53 @@ def test_a_consultant_makes_a_token_reads_the_docs_and_the_token_reads_her_book(
     page = outside.request.get(tab.base_url + "/portfolio/", headers=bearer, max_redirects=0)
     assert page.status == 302 and "/accounts/login/" in page.headers["location"]
     outside.close()
+
+
+def test_a_manager_records_outcomes_and_a_consultant_sees_them_against_the_scores(visit):
+    """Ana records last month's figures (one out of range first: refused, nothing kept),
+    sees them on her progress page; carmen's book ranks Medición against complaints and
+    names the client under the pointer."""
+    ana = visit("ana")
+    ana.goto("/")
+    ana.page.click("main >> text=Progreso")
+    ana.page.click("main >> text=Resultados con clientes")
+    ana.page.fill("#id_nps", "140")
+    ana.page.fill("#id_csat", "88,5")
+    ana.page.click("text=Guardar el mes")
+    assert "va de -100 a 100" in ana.page.inner_text("main")
+    ana.shot("refused")
+    ana.page.fill("#id_nps", "41")
+    ana.page.click("text=Guardar el mes")
+    assert "Añadidos:" in ana.page.inner_text("main") or "cambiados:" in ana.page.inner_text(
+        "main"
+    )
+    assert "88,5 %" in ana.page.inner_text("main")
+    ana.page.click("main >> text=Progreso")
+    panels = ana.page.locator("[data-panel]")
+    assert panels.count() == 6  # the overall score and the five measures
+    assert ana.accessibility_violations() == []
+
+    carmen = visit("carmen")
+    carmen.goto("/portfolio/outcomes/?measure=complaints&score=MED")
+    strongest = carmen.page.locator('[data-measure="complaints"] tbody tr').first
+    assert strongest.get_attribute("data-score") == "MED"
+    assert float(strongest.get_attribute("data-rho")) <= -0.5
+    image = carmen.page.locator("img[data-chart=scatter]")
+    image.scroll_into_view_if_needed()
+    box = image.bounding_box()
+    carmen.page.mouse.move(box["x"] + 2, box["y"] + 2)
+    named = None
+    for step_x in range(8, 58):
+        for step_y in range(4, 36):
+            carmen.page.mouse.move(
+                box["x"] + box["width"] * step_x / 60, box["y"] + box["height"] * step_y / 40
+            )
+            tip = carmen.page.locator(".scatter-tip")
+            if tip.is_visible():
+                named = tip.inner_text()
+                break
+        if named:
+            break
+    assert named and named.split(" · ")[0] in carmen.page.inner_text("[data-scatter-table]")
+    carmen.shot("pointer on a client")
+    assert carmen.accessibility_violations() == []

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_q.models import OrmQ
@@ -18,6 +19,7 @@ from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Action,
     ApiToken,
+    AreaResult,
     Assessment,
     Firm,
     FirmInvitation,
@@ -25,6 +27,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OutcomeValue,
     OutgoingMail,
     Question,
     QuestionBank,
@@ -32,6 +35,7 @@ from assessments.models import (
     WebhookEndpoint,
     refresh_current_results,
 )
+from assessments.outcomes import MEASURE_BY_CODE
 from assessments.services.mail import hand_to_worker
 from assessments.services.report_files import WARM_TASK
 
@@ -317,6 +321,7 @@ class Command(BaseCommand):
             ).update(shares_sector_percentile=True)
             self._second_factor(users["victor"])
             self._firms(users)
+            self._outcomes()
             self._api(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
@@ -786,6 +791,55 @@ class Command(BaseCommand):
                     submitted_at=when - timedelta(days=1)
                 )
 
+    def _outcomes(self):
+        """A year of monthly customer outcomes for every organisation with a result,
+        entered by its manager. Complaints fall clearly as the Medición score rises; repeat
+        customers hardly follow it; NPS and satisfaction follow the overall score
+        moderately. Deterministic: the same demo every time."""
+        if OutcomeValue.objects.exists():
+            return
+        last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+        months = [last_month]
+        while len(months) < 12:
+            months.append((months[-1] - timedelta(days=1)).replace(day=1))
+        managers = dict(
+            Membership.objects.filter(role=MANAGER)
+            .order_by("-pk")
+            .values_list("organisation_id", "user_id")
+        )
+        area_scores = {}
+        for organisation_id, code, score in AreaResult.objects.filter(
+            assessment__organisation__current_result=F("assessment")
+        ).values_list("assessment__organisation_id", "area_code", "score"):
+            area_scores.setdefault(organisation_id, {})[code] = float(score)
+        rows = []
+        for organisation in Organisation.objects.exclude(current_result=None).order_by("pk"):
+            overall = float(organisation.current_score)
+            measurement = area_scores.get(organisation.pk, {}).get("MED", overall)
+            for age, period in enumerate(months):  # age 0 is last month
+                seed = organisation.pk * 31 + age
+                figures = {
+                    "complaints": 14 - 0.11 * measurement + 0.1 * age + _wobble(seed, 1.2),
+                    "repeat": 45 + 0.05 * overall + _wobble(seed * 7 + 3, 15),
+                    "nps": -20 + 0.6 * overall - 0.4 * age + _wobble(seed * 5 + 1, 14),
+                    "csat": 62 + 0.3 * overall - 0.2 * age + _wobble(seed * 3 + 2, 8),
+                    "churn": 12 - 0.05 * overall + _wobble(seed * 11 + 5, 4),
+                }
+                for code, value in figures.items():
+                    measure = MEASURE_BY_CODE[code]
+                    rows.append(
+                        OutcomeValue(
+                            organisation=organisation,
+                            measure=code,
+                            period=period,
+                            value=round(
+                                min(float(measure.maximum), max(float(measure.minimum), value)), 1
+                            ),
+                            entered_by_id=managers.get(organisation.pk),
+                        )
+                    )
+        OutcomeValue.objects.bulk_create(rows, batch_size=1000)
+
     def _plans(self, users):
         """Metalúrgica Ibérica's plans. After the first assessment: question 1 (done; the
         next assessment answers it better), 9 (done, but still "no") and 7 (in progress).
@@ -821,6 +875,11 @@ class Command(BaseCommand):
                         **values,
                     },
                 )
+
+
+def _wobble(seed: int, spread: float) -> float:
+    """A fixed pseudo-random amount in [-spread, spread): the demo's noise."""
+    return ((seed * 2654435761) % 1000 / 1000 - 0.5) * 2 * spread
 
 
 def _question_id(assessment, number):
