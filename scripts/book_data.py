@@ -135,9 +135,7 @@ def outcomes_of(organisations, latest_results, now) -> None:
     OutcomeValue.objects.bulk_create(
         (
             OutcomeValue(organisation=organisation, measure=measure, period=period, value=value)
-            for organisation, (_choices, result) in zip(
-                organisations, latest_results, strict=True
-            )
+            for organisation, (_choices, result) in zip(organisations, latest_results, strict=True)
             for index, period in enumerate(months)
             for measure, value in (
                 ("nps", round(result.overall - 40 + index, 1)),

@@ -722,9 +722,7 @@ def test_a_manager_records_outcomes_and_a_consultant_sees_them_against_the_score
     ana.shot("refused")
     ana.page.fill("#id_nps", "41")
     ana.page.click("text=Guardar el mes")
-    assert "Añadidos:" in ana.page.inner_text("main") or "cambiados:" in ana.page.inner_text(
-        "main"
-    )
+    assert "Añadidos:" in ana.page.inner_text("main") or "cambiados:" in ana.page.inner_text("main")
     assert "88,5 %" in ana.page.inner_text("main")
     ana.page.click("main >> text=Progreso")
     panels = ana.page.locator("[data-panel]")
