@@ -63,7 +63,9 @@ MAX_QUERY_HOPS = 2
 # The what-if's form has a choice per open question: each choice alone is one hop, and
 # combinations of marks are the what-if tests' business (a second hop would visit every
 # pair, some 400 pages per report).
-QUERY_HOPS_BY_ROUTE = {"what_if": 1}
+# The book's outcomes page likewise: each group, score and measure alone is one hop; the
+# pairs are the same page with other figures.
+QUERY_HOPS_BY_ROUTE = {"what_if": 1, "book_outcomes": 1}
 # Above what the demo renders; reaching it means the crawl no longer converges.
 MAX_PAGES = 4000  # the admin's crawl visits some 3,140 (2026-12-07)
 

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessments import outcomes, outcomes_io, services
-from assessments.models import Membership, Organisation, OutcomeValue
+from assessments.models import Assessment, Membership, Organisation, OutcomeValue
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
 
 MEASUREMENT_AREA = "MED"
@@ -364,14 +364,11 @@ def test_a_damaged_or_hostile_workbook_is_refused_with_a_reason():
 # On the organisation's progress page.
 
 
-def submit(organisation, manager, bank, choices, when=None):
+def submit(organisation, manager, bank, choices):
     assessment = services.assessment_start(organisation=organisation, user=manager)
     services.answers_submit(
         assessment=assessment, user=manager, answers=answer_inputs(bank, choices)
     )
-    if when is not None:
-        type(assessment).objects.filter(pk=assessment.pk).update(submitted_at=when)
-        Organisation.objects.filter(pk=organisation.pk).update()  # current result unchanged
     assessment.refresh_from_db()
     return assessment
 
@@ -516,3 +513,62 @@ def test_the_api_records_a_month_by_the_page_s_rules_and_lists_it(acme, bravo, a
         == 404
     )
     assert OutcomeValue.objects.count() == 1
+
+
+def test_the_book_s_query_pairs_by_the_same_window_as_the_rules(bank, charlie):
+    """The window is worked out in SQL for the book; its edges are the rules' (and
+    `outcomes.paired_value`'s): 12 months before the result's month and 6 after."""
+    from assessments import selectors
+
+    organisation = client_with_outcome(charlie, bank, "Ventana", 10, None)
+    organisation.refresh_from_db()
+    submitted = timezone.make_aware(timezone.datetime(2026, 6, 20, 12))
+    Assessment.objects.filter(pk=organisation.current_result_id).update(submitted_at=submitted)
+    manager = organisation.memberships.get(role="manager").user
+
+    def paired(*months):
+        OutcomeValue.objects.filter(organisation=organisation).delete()
+        for month, value in months:
+            OutcomeValue.objects.create(
+                organisation=organisation,
+                measure="nps",
+                period=month,
+                value=value,
+                entered_by=manager,
+            )
+        (row,) = selectors.outcome_rows(charlie, [])
+        expected = outcomes.paired_value(months, submitted.date())
+        assert row.values.get("nps") == expected
+        return expected
+
+    assert paired((date(2025, 5, 1), 1)) is None  # 13 months before
+    assert paired((date(2025, 6, 1), 2)) == 2  # 12 months before
+    assert paired((date(2026, 12, 1), 3)) == 3  # 6 months after
+    assert paired((date(2027, 1, 1), 4)) is None  # 7 months after
+    assert paired((date(2026, 1, 1), 5), (date(2026, 3, 1), 6), (date(2027, 1, 1), 7)) == 6
+
+
+def test_a_firm_s_whole_book_holds_its_clients_outcomes_and_never_another_firm_s(client, bank):
+    from assessments.models import Firm, FirmMember
+
+    norte, sur = Firm.objects.create(name="Norte"), Firm.objects.create(name="Sur")
+    partner, consultant, outsider = make_user("pilar"), make_user("quique"), make_user("rita")
+    FirmMember.objects.create(firm=norte, user=partner, role="partner")
+    FirmMember.objects.create(firm=norte, user=consultant, role="consultant")
+    FirmMember.objects.create(firm=sur, user=outsider, role="partner")
+    for index in range(5):
+        client_with_outcome(consultant, bank, f"Norte {index}", index * 3, 30 - index, norte)
+        client_with_outcome(partner, bank, f"Norte P{index}", index * 3 + 1, 28 - index, norte)
+    client_with_outcome(outsider, bank, "Sur único", 20, 1, sur)
+    page = client_for(client, partner)
+    page.post(reverse("book_choose"), {"whole_firm": "1"})
+    html = page.get(reverse("book_outcomes") + "?measure=complaints").content.decode()
+    assert "Norte 4" in html and "Norte P4" in html and "Sur único" not in html
+    assert 'data-score="overall" data-rho="' in html
+    # Her own clients alone are five: too few for ρ, and the page says so.
+    page.post(reverse("book_choose"), {"whole_firm": "0"})
+    mine = page.get(reverse("book_outcomes") + "?measure=complaints").content.decode()
+    assert "Solo 5 organizaciones tienen ambas cifras" in mine and "Norte 4" not in mine
+    # The other firm's partner sees only his own client.
+    theirs = client_for(Client(), outsider).get(reverse("book_outcomes")).content.decode()
+    assert "Sur único" in theirs and "Norte" not in theirs.split("<main")[1]

@@ -59,6 +59,9 @@ DOWNLOADS = {
     "portfolio_answers_csv",
     "portfolio_answers_xlsx",
     "progress_chart",
+    "outcomes_csv",
+    "outcomes_xlsx",
+    "book_outcomes_chart",
     "assessments_questionbank_export_json",
     "assessments_questionbank_export_xlsx",
 }
