@@ -70,6 +70,35 @@ def collect_static(environment: dict[str, str], project: Path = PROJECT) -> None
     )
 
 
+def static_sources_digest(project: Path = PROJECT) -> str:
+    """What a production collectstatic reads: the project's static files, and the installed
+    packages' (named by the lock file that installed them)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(project / "static").rglob("*"), project / "requirements" / "dev.txt"]):
+        if path.is_file():
+            digest.update(str(path.relative_to(project)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def collected_static(project: Path = PROJECT) -> str:
+    """A production collectstatic's folder (hashed names, every file compressed), made once
+    for these static files and kept in .cache/: compressing them takes over a minute, and
+    the tests' servers each need one. Safe for several test processes at once."""
+    import fcntl
+
+    cache = project / ".cache" / "collected-static"
+    cache.mkdir(parents=True, exist_ok=True)
+    folder = cache / static_sources_digest(project)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "staticfiles.json").exists():
+            building = Path(tempfile.mkdtemp(dir=cache))
+            collect_static(production_environment(STATIC_ROOT=str(building)), project)
+            building.rename(folder)
+    return str(folder)
+
+
 @contextmanager
 def gunicorn(
     environment: dict[str, str],

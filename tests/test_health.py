@@ -12,10 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("static")
-    live.collect_static(live.production_environment(STATIC_ROOT=str(folder)))
-    return str(folder)
+def static_root():
+    return live.collected_static()
 
 
 def server(static_root, tmp_path, **environment):

@@ -42,9 +42,8 @@ def two_servers(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("servers")
     with django_db_blocker.unblock():
         environment = live.production_environment(
-            DATABASE_URL=database_url(), STATIC_ROOT=str(folder / "static")
+            DATABASE_URL=database_url(), STATIC_ROOT=live.collected_static()
         )
-    live.collect_static(environment)
     with (
         live.gunicorn({**environment, "CACHE_DIR": str(folder / "cache-a")}) as first,
         live.gunicorn({**environment, "CACHE_DIR": str(folder / "cache-b")}) as second,
