@@ -20,9 +20,13 @@ class Scatter:
 
     view: ChartView | None
     points: list
-    measure: Measure
+    measure_code: str
     score_label: str
     summary: str
+
+    @property
+    def measure(self) -> Measure:
+        return MEASURE_BY_CODE[self.measure_code]
 
 
 def _value_limits(measure: Measure, values) -> tuple[float, float]:
@@ -50,7 +54,7 @@ def scatter_view(rows, score_key: str, score_label: str, measure_code: str) -> S
     )
     summary = correlation.sentence(score_label)
     if not points:
-        return Scatter(None, points, measure, score_label, summary)
+        return Scatter(None, points, measure_code, score_label, summary)
     unit = f" ({measure.unit})" if measure.unit else ""
     spec = {
         "kind": "scatter",
@@ -61,7 +65,7 @@ def scatter_view(rows, score_key: str, score_label: str, measure_code: str) -> S
         "ylim": list(_value_limits(measure, [value for _n, _s, value in points])),
         "points": [[round(float(score), 2), float(value)] for _n, score, value in points],
     }
-    return Scatter(chart_view("scatter", spec, summary), points, measure, score_label, summary)
+    return Scatter(chart_view("scatter", spec, summary), points, measure_code, score_label, summary)
 
 
 @dataclass(frozen=True)

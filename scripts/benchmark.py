@@ -493,6 +493,7 @@ def book_figures():
             row(f"  {label}", took, "ms")
             row(f"  {label}: queries", len(executed))
             row(f"  {label}: HTML", len(body) // 1024, "KB")
+        outcomes_afresh(book)
         if size <= 1000:  # the whole book's answers, a few tens of thousands of rows
             api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_for(book['consultant'])}")
 
@@ -504,6 +505,22 @@ def book_figures():
             lines = stream()
             took = median_ms(stream, max(3, RUNS // 10))
             row(f"  api: every answer as NDJSON, {lines} rows", took, "ms")
+
+
+def outcomes_afresh(book) -> None:
+    """The book's correlations as first computed, before the shared cache holds them: the
+    one query of every score and paired outcome, and the ranking of each pair of lists."""
+    areas = [area.code for area in selectors.area_columns()]
+    partner = book["partner"]
+    firm = selectors.book_for(partner, selectors.consultant_access(partner), whole_firm=True)
+    for label, who in (("my clients", book["consultant"]), ("whole firm", firm)):
+
+        def afresh(who=who):
+            cache.clear()
+            return selectors.book_correlations(who, areas)
+
+        rows = afresh().size
+        row(f"  outcomes figures afresh, {label} ({rows} organisations)", median_ms(afresh), "ms")
 
 
 def wrk(url: str, cookie: str) -> float:

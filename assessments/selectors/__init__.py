@@ -70,7 +70,9 @@ from assessments.selectors.invitations import (
 )
 from assessments.selectors.mail import mail_for_sender
 from assessments.selectors.outcomes import (
-    book_outcome_figures,
+    book_correlations,
+    book_outcome_rows,
+    book_scatter,
     book_sectors,
     outcome_months,
     outcome_rows,
@@ -100,7 +102,9 @@ from assessments.selectors.rounds import (
 )
 
 __all__ = [
-    "book_outcome_figures",
+    "book_correlations",
+    "book_outcome_rows",
+    "book_scatter",
     "book_sectors",
     "outcome_months",
     "outcome_rows",

@@ -2,6 +2,8 @@
 organisation of a book with its current scores and the outcomes paired with them, from
 which the book's correlations are computed (and kept in the shared cache)."""
 
+from typing import NamedTuple
+
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -62,6 +64,11 @@ def _area_score(code: str) -> Subquery:
     )
 
 
+def _number(value) -> float | None:
+    # Floats rank as the Decimals do (two places at most) and keep in the cache for less.
+    return None if value is None else float(value)
+
+
 def outcome_rows(book, area_codes, sector: str | None = None) -> list[outcomes.OutcomeRow]:
     """Every organisation of the book (of one sector of it, if given) with a current
     result: its scores and its paired outcomes, in one query however many there are."""
@@ -88,9 +95,10 @@ def outcome_rows(book, area_codes, sector: str | None = None) -> list[outcomes.O
         outcomes.OutcomeRow(
             organisation_id=row["pk"],
             name=row["name"],
-            scores={"overall": row["overall"]} | {code: row[f"area_{code}"] for code in area_codes},
+            scores={"overall": _number(row["overall"])}
+            | {code: _number(row[f"area_{code}"]) for code in area_codes},
             values={
-                m.code: row[f"measure_{m.code}"]
+                m.code: _number(row[f"measure_{m.code}"])
                 for m in outcomes.MEASURES
                 if row[f"measure_{m.code}"] is not None
             },
@@ -99,24 +107,61 @@ def outcome_rows(book, area_codes, sector: str | None = None) -> list[outcomes.O
     ]
 
 
-def book_outcome_figures(book, area_codes, sector: str | None = None) -> dict:
-    """The group's rows and every correlation (measure code → list, strongest first), kept
-    in the shared cache until a result, membership, organisation or outcome changes: a
-    book of thousands is ranked once, not on every visit."""
-    key = f"outcome-figures:{_as_book(book).key}:{sector or ''}:{','.join(area_codes)}"
-    key = f"{key}:{book_generation()}"
-    figures = cache.get(key)
-    if figures is None:
-        rows = outcome_rows(book, area_codes, sector)
-        score_keys = ["overall", *area_codes]
-        figures = {
-            "rows": rows,
-            "correlations": {
-                m.code: outcomes.correlations(rows, score_keys, m.code) for m in outcomes.MEASURES
-            },
-        }
-        cache.set(key, figures, timeout=BOOK_COUNTS_TIMEOUT)
-    return figures
+def _key(kind: str, book, area_codes, sector, *rest) -> str:
+    parts = [_as_book(book).key, sector or "", ",".join(area_codes), *rest]
+    return f"outcomes-{kind}:{':'.join(parts)}:{book_generation()}"
+
+
+def _cached(key: str, make):
+    """What `make` returns, kept in the shared cache until a result, membership,
+    organisation or outcome changes (each moves the book generation on)."""
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.set(key, value, timeout=BOOK_COUNTS_TIMEOUT)
+    return value
+
+
+def book_outcome_rows(book, area_codes, sector: str | None = None) -> list:
+    return _cached(
+        _key("rows", book, area_codes, sector),
+        lambda: outcome_rows(book, area_codes, sector),
+    )
+
+
+class BookCorrelations(NamedTuple):
+    size: int  # the group's organisations with a result
+    by_measure: dict  # measure code → ρ of every score against it, strongest first
+
+
+def book_correlations(book, area_codes, sector: str | None = None) -> BookCorrelations:
+    """The group's correlations: a book of thousands is ranked once, not on every visit."""
+
+    def rank():
+        rows = book_outcome_rows(book, area_codes, sector)
+        keys = ["overall", *area_codes]
+        return BookCorrelations(
+            len(rows),
+            {m.code: outcomes.correlations(rows, keys, m.code) for m in outcomes.MEASURES},
+        )
+
+    return _cached(_key("correlations", book, area_codes, sector), rank)
+
+
+def book_scatter(book, area_codes, sector, score_key: str, score_label: str, measure: str):
+    """The scatter of one score against one measure over the group, as the page shows it
+    in the active language: drawn once, and its points (with their names) kept beside it,
+    so a page of a large group reads neither the rows nor the ranks again."""
+    from django.utils.translation import get_language
+
+    from assessments.outcome_charts import scatter_view
+
+    return _cached(
+        _key("scatter", book, area_codes, sector, score_key, measure, get_language() or ""),
+        lambda: scatter_view(
+            book_outcome_rows(book, area_codes, sector), score_key, score_label, measure
+        ),
+    )
 
 
 def book_sectors(book) -> list[str]:

@@ -21,7 +21,6 @@ from assessments.charts import SCATTER_BOX
 from assessments.formatting import number
 from assessments.forms import BookOutcomesForm, OutcomeFileForm, OutcomeMonthForm
 from assessments.models import Membership
-from assessments.outcome_charts import scatter_view
 from assessments.outcomes import value_shown
 from assessments.views.paging import page_of
 from assessments.views.portfolio import _book
@@ -241,8 +240,11 @@ def outcomes_export(request, organisation_id: int, fmt: str):
 
 
 def _book_outcomes(request):
+    """The book, the page's choices (404 for anyone who is no consultant) and the group's
+    correlations; the scatter of the score and measure chosen, or the most telling."""
     book = _book(request)
     areas = selectors.area_columns()
+    codes = [area.code for area in areas]
     form = BookOutcomesForm(
         request.GET or None,
         sectors=selectors.book_sectors(book),
@@ -250,25 +252,25 @@ def _book_outcomes(request):
         group_label=_("The firm's whole book") if book.is_whole_firm else _("My clients"),
     )
     valid = form.is_valid() or not form.is_bound
-    sector = form.choice("sector")
-    figures = selectors.book_outcome_figures(book, [area.code for area in areas], sector or None)
+    sector = form.choice("sector") or None
+    correlations = selectors.book_correlations(book, codes, sector)
     labels = {"overall": _("Overall score")} | {area.code: area.name for area in areas}
-    return book, form, valid, figures, labels
+    score, measure = _scatter_choice(form, correlations)
+    chart = selectors.book_scatter(book, codes, sector, score, labels[score], measure)
+    return book, form, valid, correlations, labels, chart
 
 
 @require_GET
 def book_outcomes(request):
-    book, form, valid, figures, labels = _book_outcomes(request)
+    book, form, valid, correlations, labels, chart = _book_outcomes(request)
     tables = [
         (
             measure,
             [(c, labels[c.score_key], c.sentence(labels[c.score_key])) for c in found],
         )
         for measure in outcomes.MEASURES
-        for found in [figures["correlations"][measure.code]]
+        for found in [correlations.by_measure[measure.code]]
     ]
-    score, measure = _scatter_choice(form, figures)
-    chart = scatter_view(figures["rows"], score, labels[score], measure)
     page, per_page = page_of(request, chart.points)
     query = request.GET.copy()
     query.pop("page", None)
@@ -285,7 +287,7 @@ def book_outcomes(request):
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "per_page": per_page,
         "page_query": query.urlencode(),
-        "group_size": len(figures["rows"]),
+        "group_size": correlations.size,
     }
     return render(request, "assessments/book_outcomes.html", context, status=200 if valid else 400)
 
@@ -297,10 +299,10 @@ def _chart_url(name: str, chart, request) -> str:
     return reverse(name, args=[chart.view.key]) + query
 
 
-def _scatter_choice(form, figures) -> tuple[str, str]:
+def _scatter_choice(form, correlations) -> tuple[str, str]:
     """The score and measure asked for; where none is, the measure most organisations
     have a figure of, and the score that relates to it most strongly."""
-    found = figures["correlations"]
+    found = correlations.by_measure
     measure = form.choice("measure") or max(
         (m.code for m in outcomes.MEASURES), key=lambda code: max(c.n for c in found[code])
     )
@@ -315,9 +317,7 @@ def _scatter_choice(form, figures) -> tuple[str, str]:
 
 
 def _scatter(request, key: str):
-    _book_, form, _valid, figures, labels = _book_outcomes(request)
-    score, measure = _scatter_choice(form, figures)
-    chart = scatter_view(figures["rows"], score, labels[score], measure)
+    chart = _book_outcomes(request)[-1]
     if chart.view is None or chart.view.key != key:
         raise Http404  # only the chart the page shows, with the data it shows
     return chart
