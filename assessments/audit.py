@@ -37,6 +37,11 @@ def register_models(apps_config) -> None:
     auditlog.register(
         model("OutcomeValue"), include_fields=["organisation", "measure", "period", "value"]
     )
+    # Who made or revoked a shared link, and when (never its secret, nor who opened it).
+    auditlog.register(
+        model("ShareLink"),
+        include_fields=["organisation", "kind", "assessment", "label", "expires_at", "revoked_at"],
+    )
 
 
 def record(instance, event: str, actor=None) -> None:

@@ -766,3 +766,37 @@ class BookOutcomesForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get(name):
             return self.cleaned_data[name]
         return ""
+
+
+class ShareLinkForm(forms.Form):
+    """A read-only link: who it is for, how long it lasts and, for a round whose people
+    were named, whether the shared page names them."""
+
+    label = forms.CharField(
+        label=_("Who it is for"),
+        max_length=100,
+        validators=[single_line],
+        help_text=_(
+            "Shown on the shared page and in your list of links: “Consejo de administración”."
+        ),
+    )
+    days = forms.IntegerField(
+        label=_("Days it works"),
+        min_value=1,
+        max_value=365,
+        initial=30,
+        help_text=_("From 1 day to a year; you can revoke it sooner at any time."),
+    )
+    shows_names = forms.BooleanField(
+        label=_("Show who answered what"),
+        required=False,
+        help_text=_("Off, the shared report counts the answers without naming anyone."),
+    )
+
+    def __init__(self, *args, named_round: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not named_round:
+            del self.fields["shows_names"]  # an anonymous round, or one person's report
+
+    def clean_label(self):
+        return self.cleaned_data["label"].strip()

@@ -1145,3 +1145,74 @@ class OutcomeValue(models.Model):
 
     def __str__(self):
         return f"{self.organisation} · {self.measure} · {self.period:%Y-%m}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def live(self, now):
+        """Links that still open their page: not revoked, not expired, and made by someone
+        still on the organisation's team (a manager, or a consultant whose book still
+        holds it)."""
+        creator_on_team = Exists(
+            Membership.objects.filter(
+                organisation=OuterRef("organisation"),
+                user=OuterRef("created_by"),
+                role__in=[Membership.Role.MANAGER, Membership.Role.CONSULTANT],
+            )
+        )
+        return self.filter(creator_on_team, revoked_at=None, expires_at__gt=now)
+
+
+class ShareLink(models.Model):
+    """A read-only link to one submitted report, or to an organisation's progress, for
+    people without an account (a board, a bank). Only the SHA-256 of its secret is kept:
+    the link is shown once, when it is made. It ends when it expires, is revoked, its
+    assessment is deleted or its maker leaves the organisation's team."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("report")
+        PROGRESS = "progress", _("progress")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="share_links"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
+    )
+    label = models.CharField(_("label"), max_length=100, validators=[single_line])
+    # A named round's respondents are named on the shared page only when this is on; an
+    # anonymous round's never are.
+    shows_names = models.BooleanField(_("show the respondents' names"), default=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # How often it was opened, and when last: never by whom or from where.
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shared link")
+        verbose_name_plural = _("shared links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="report", assessment__isnull=False)
+                | Q(kind="progress", assessment__isnull=True),
+                name="share_link_kind_matches_assessment",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @staticmethod
+    def hash_of(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

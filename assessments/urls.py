@@ -112,6 +112,31 @@ urlpatterns = [
         XLSX,
         name="outcomes_xlsx",
     ),
+    path("assessments/<id:assessment_id>/share/", views.share_report, name="share_report"),
+    path(
+        "organisations/<id:organisation_id>/progress/share/",
+        views.share_progress,
+        name="share_progress",
+    ),
+    path("organisations/<id:organisation_id>/shares/", views.share_links, name="share_links"),
+    path(
+        "organisations/<id:organisation_id>/shares/<id:link_id>/revoke/",
+        views.share_link_revoke,
+        name="share_link_revoke",
+    ),
+    # What a shared link opens: its page's files are named relative to it.
+    path("s/<slug:secret>/", views.shared, name="shared"),
+    path("s/<slug:secret>/report.pdf", views.shared_pdf, name="shared_pdf"),
+    path(
+        "s/<slug:secret>/charts/<slug:kind>/<slug:key>.svg",
+        views.shared_report_chart,
+        name="shared_report_chart",
+    ),
+    path(
+        "s/<slug:secret>/chart/<slug:key>.svg",
+        views.shared_progress_chart,
+        name="shared_progress_chart",
+    ),
     path("portfolio/", views.portfolio, name="portfolio"),
     path("portfolio/outcomes/", views.book_outcomes, name="book_outcomes"),
     path(

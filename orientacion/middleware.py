@@ -73,6 +73,8 @@ class SecondFactorRequiredMiddleware:
         user = request.user
         if not required or not user.is_authenticated:
             return None
+        if getattr(view_func, "opens_a_shared_link", False):
+            return None  # a shared link's page is the same for everyone
         if request.session.get(SECOND_FACTOR_CHECKED):
             return None
         if request.resolver_match.url_name in SECOND_FACTOR_SETUP_PAGES:

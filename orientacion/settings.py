@@ -289,6 +289,9 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or per signed-in person) and period, counted in the shared cache.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+# Shared links: unknown links one client address may ask for in ten minutes; past it,
+# every link answers 429 to that address until the ten minutes are over.
+SHARE_GUESS_LIMIT = env_int("SHARE_GUESS_LIMIT", 20)
 # Webhooks go to https:// addresses on the internet only. An installation inside a private
 # network (and the tests, which receive on loopback) may allow private addresses, and
 # plain http://.

@@ -25,6 +25,7 @@ OBJECT_IDS = {
     "question_id",
     "action_id",
     "mail_id",
+    "link_id",
 }
 
 
@@ -107,6 +108,9 @@ def acme_objects(bank, acme, alice, dave, submitted):
     services.action_delete(action=deleted, user=alice)
     failed_mail = OutgoingMail.objects.get(assessment=open_round, recipient="rosa@example.org")
     OutgoingMail.objects.filter(pk=failed_mail.pk).update(status="failed", attempts=5)
+    link = services.share_link_create(
+        organisation=acme, user=alice, label="Consejo", days=30, assessment=submitted
+    ).link
     what_if_page = client.get(reverse("what_if", args=[submitted.pk])).content.decode()
     what_if_key = re.search(r"/what-if/chart/([0-9a-f]+)\.svg", what_if_page).group(1)
     progress_key = re.search(r"/progress/chart/([0-9a-f]+)\.svg", progress_page).group(1)
@@ -123,6 +127,7 @@ def acme_objects(bank, acme, alice, dave, submitted):
         "deleted_action_id": deleted.pk,
         # Rosa's invitation to the round, failed: its lead may send it again.
         "mail_id": failed_mail.pk,
+        "link_id": link.pk,
         "what_if_key": what_if_key,
         "kind": kind,
         "key": key,

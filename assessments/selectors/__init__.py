@@ -100,8 +100,12 @@ from assessments.selectors.rounds import (
     round_responses,
     submitted_answers,
 )
+from assessments.selectors.shares import share_link_for, share_link_of_team, share_links_of
 
 __all__ = [
+    "share_link_for",
+    "share_link_of_team",
+    "share_links_of",
     "book_correlations",
     "book_outcome_rows",
     "book_scatter",

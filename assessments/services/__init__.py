@@ -78,6 +78,14 @@ from assessments.services.rounds import (
     round_remind,
     round_start,
 )
+from assessments.services.shares import (
+    NewShare,
+    share_guess_missed,
+    share_guesses_exceeded,
+    share_link_create,
+    share_link_revoke,
+    share_link_viewed,
+)
 from assessments.services.webhooks import (
     UnsafeAddress,
     checked_addresses,
@@ -135,6 +143,12 @@ __all__ = [
     "AnswerInput",
     "AssessmentError",
     "NewPerson",
+    "NewShare",
+    "share_guess_missed",
+    "share_guesses_exceeded",
+    "share_link_create",
+    "share_link_revoke",
+    "share_link_viewed",
     "OutcomeChanges",
     "outcome_changes",
     "outcomes_import",

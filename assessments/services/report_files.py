@@ -18,12 +18,20 @@ logger = logging.getLogger(__name__)
 WARM_TASK = "assessments.tasks.warm_report"
 
 
-def report_page(assessment, request=None) -> dict:
+# The report as a shared link shows it: its charts addressed under the link, and a named
+# round's people named or not.
+SHARED = "shared"
+SHARED_WITH_NAMES = "shared-names"
+
+
+def report_page(assessment, request=None, variant: str = "") -> dict:
     """The report's HTML (and its what-if fold) and its charts' keys and specs, in the
     active language. A submitted report never changes, so it is kept (keyed by everything
-    it shows). Its templates read nothing of the request, so a worker's copy is the page's
-    own."""
+    it shows, and by the variant: the team's page, or a shared link's with or without a
+    named round's names). Its templates read nothing of the request, so a worker's copy is
+    the page's own."""
     key = reports.page_cache_key(assessment, translation.get_language())
+    key = f"{key}:{variant}" if variant else key
     page = caches["pages"].get(key)
     if page is None:
         inputs = selectors.report_inputs(assessment)
@@ -36,6 +44,8 @@ def report_page(assessment, request=None) -> dict:
             ),
         )
         context = {"assessment": assessment, "report": report}
+        if variant:
+            context |= {"chart_prefix": "charts/", "hide_names": variant == SHARED}
         page = {
             part: render_to_string(f"assessments/_report_{part}.html", context, request=request)
             for part in ("head", "rest")
@@ -57,11 +67,13 @@ def report_page(assessment, request=None) -> dict:
     return page
 
 
-def report_pdf(assessment, request=None) -> bytes | None:
+def report_pdf(assessment, request=None, hide_names: bool = False) -> bytes | None:
     """The report as an A4 PDF in the active language, made once; None when it cannot be
     made (too slow, or WeasyPrint failed), which is remembered for PDF_FAILURE_MEMORY
-    seconds so that each click does not cost a worker the same failure again."""
+    seconds so that each click does not cost a worker the same failure again. A shared
+    link's may leave a named round's names out."""
     key = reports.pdf_cache_key(assessment, translation.get_language())
+    key = f"{key}:no-names" if hide_names else key
     cache = caches["default"]
     pdf = cache.get(key)
     if pdf is not None:
@@ -70,7 +82,7 @@ def report_pdf(assessment, request=None) -> bytes | None:
     if cache.get(failed_key):
         return None
     try:
-        pdf = _made_pdf(assessment, request)
+        pdf = _made_pdf(assessment, request, hide_names)
     except Exception:
         logger.exception("The PDF of assessment %s could not be made", assessment.pk)
         cache.set(failed_key, True, settings.PDF_FAILURE_MEMORY)
@@ -79,10 +91,16 @@ def report_pdf(assessment, request=None) -> bytes | None:
     return pdf
 
 
-def _made_pdf(assessment, request) -> bytes:
+def _made_pdf(assessment, request, hide_names=False) -> bytes:
     report = reports.build_report(assessment, *selectors.report_inputs(assessment))
     report, cut = reports.notes_for_print(report, settings.PDF_NOTE_LIMIT, settings.PDF_NOTES_TOTAL)
-    context = {"assessment": assessment, "report": report, "inline_charts": True, "print_cut": cut}
+    context = {
+        "assessment": assessment,
+        "report": report,
+        "inline_charts": True,
+        "print_cut": cut,
+        "hide_names": hide_names,
+    }
     html = render_to_string("assessments/report_pdf.html", context, request=request)
     return downloads.pdf_bytes(html, time_limit_seconds=settings.PDF_TIME_LIMIT)
 

@@ -40,6 +40,16 @@ from assessments.views.outcomes import (
     outcomes_import_confirm,
     outcomes_page,
 )
+from assessments.views.shares import (
+    share_link_revoke,
+    share_links,
+    share_progress,
+    share_report,
+    shared,
+    shared_pdf,
+    shared_progress_chart,
+    shared_report_chart,
+)
 from assessments.views.plan import (
     action_add,
     action_delete,
@@ -74,6 +84,14 @@ from assessments.views.rounds import (
 )
 
 __all__ = [
+    "share_link_revoke",
+    "share_links",
+    "share_progress",
+    "share_report",
+    "shared",
+    "shared_pdf",
+    "shared_progress_chart",
+    "shared_report_chart",
     "book_outcomes",
     "book_outcomes_chart",
     "book_outcomes_points",

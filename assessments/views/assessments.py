@@ -311,6 +311,12 @@ def page_not_found(request, exception):
     """The API answers in JSON, even for an address no view has; pages as Django does."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
+    if request.path.startswith("/s/"):
+        # Every way a shared link fails answers the same bytes: no path echoed, no form.
+        response = render(request, "assessments/shared_404.html", status=404)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     return defaults.page_not_found(request, exception)
 
 

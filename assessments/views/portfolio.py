@@ -213,12 +213,8 @@ def compare_chart(request, kind: str, key: str):
     return _chart_download(request, table.chart(kind) if table else None, key)
 
 
-def _progress(request, organisation_id: int):
-    # A respondent sees only the rounds they answer, not the organisation's history.
-    membership = selectors.membership_for_user(
-        request.user, organisation_id, roles=[Membership.Role.MANAGER, Membership.Role.CONSULTANT]
-    )
-    organisation = membership.organisation
+def progress_figures(organisation):
+    """The progress table and chart, and the scores beside the customer outcomes."""
     assessments = selectors.progress(organisation.pk)
     view = layout.progress_view(organisation, assessments, selectors.area_columns())
     timeline = progress_timeline(
@@ -227,7 +223,15 @@ def _progress(request, organisation_id: int):
         selectors.outcome_values(organisation.pk),
         view.chart.summary if view.chart else "",
     )
-    return membership, view, timeline
+    return view, timeline
+
+
+def _progress(request, organisation_id: int):
+    # A respondent sees only the rounds they answer, not the organisation's history.
+    membership = selectors.membership_for_user(
+        request.user, organisation_id, roles=[Membership.Role.MANAGER, Membership.Role.CONSULTANT]
+    )
+    return membership, *progress_figures(membership.organisation)
 
 
 @require_GET
