@@ -224,8 +224,8 @@ def test_guessing_is_rate_limited_per_address_and_then_tells_nothing(
 
 def test_a_share_link_s_cookie_state_opens_nothing_of_the_app(
     client,
-    acme_objects,
-    alice,  # noqa: F811
+    acme_objects,  # noqa: F811 -- the fixture imported above
+    alice,
 ):
     """The IDOR walk: after opening a link, every object URL of the app (and every page
     without one) still sends the reader to sign in, or answers the API's 401."""

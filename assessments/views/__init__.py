@@ -40,16 +40,6 @@ from assessments.views.outcomes import (
     outcomes_import_confirm,
     outcomes_page,
 )
-from assessments.views.shares import (
-    share_link_revoke,
-    share_links,
-    share_progress,
-    share_report,
-    shared,
-    shared_pdf,
-    shared_progress_chart,
-    shared_report_chart,
-)
 from assessments.views.plan import (
     action_add,
     action_delete,
@@ -81,6 +71,16 @@ from assessments.views.rounds import (
     round_manage,
     round_remind,
     round_start,
+)
+from assessments.views.shares import (
+    share_link_revoke,
+    share_links,
+    share_progress,
+    share_report,
+    shared,
+    shared_pdf,
+    shared_progress_chart,
+    shared_report_chart,
 )
 
 __all__ = [
