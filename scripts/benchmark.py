@@ -192,6 +192,32 @@ def get_ok(client, url):
     return response
 
 
+def share_figures(client, manager, report, round_of_ten):
+    """A report opened by a shared link, beside the same report's own page: both served
+    from the report's cached page (QUESTION-BANK's target: within 1.2 times)."""
+    reader = Client()
+    for label, assessment in (("one person", report), ("round of 10", round_of_ten)):
+        secret = services.share_link_create(
+            organisation=assessment.organisation,
+            user=manager,
+            label="bench",
+            days=30,
+            assessment=assessment,
+        ).secret
+        shared_url = reverse("shared", args=[secret])
+        report_url = reverse("assessment_report", args=[assessment.pk])
+        get_ok(reader, shared_url)
+        get_ok(client, report_url)
+        # Alternating, so that a passing slowdown of the machine weighs on both alike.
+        own, shared = [], []
+        for _ in range(max(RUNS, 20)):
+            own.append(median_ms(lambda url=report_url: get_ok(client, url), 1))
+            shared.append(median_ms(lambda url=shared_url: get_ok(reader, url), 1))
+        own_ms, shared_ms = statistics.median(own), statistics.median(shared)
+        row(f"report page, {label}, cached", own_ms, "ms")
+        row("shared link to it, cached", shared_ms, f"ms = {shared_ms / own_ms:.2f} × the page")
+
+
 def chart_urls(client, report_url):
     import re
 
@@ -231,6 +257,7 @@ def in_process(manager, report, big, draft, round_of_ten):
     row("report + its 3 charts, nothing cached", median_ms(report_with_charts_cold), "ms")
     row("report + its 3 charts, all cached", median_ms(report_with_charts_warm), "ms")
 
+    share_figures(client, manager, report, round_of_ten)
     pdf_figures(client, report, round_of_ten)
 
     inputs = selectors.report_inputs(report)
@@ -573,6 +600,12 @@ def main():
         shutil.rmtree(WORK, ignore_errors=True)
         return
     manager, report, big, draft, round_of_ten = make_data()
+    if os.environ.get("BENCH_ONLY_SHARES") == "1":  # the shared links' pages alone
+        client = Client()
+        client.force_login(manager)
+        share_figures(client, manager, report, round_of_ten)
+        shutil.rmtree(WORK, ignore_errors=True)
+        return
     client, report_url, answer_url = in_process(manager, report, big, draft, round_of_ten)
     warm_up_figures(manager, report.bank)
     over_http(client, report_url, answer_url, reverse("assessment_report", args=[round_of_ten.pk]))

@@ -753,3 +753,45 @@ def test_a_manager_records_outcomes_and_a_consultant_sees_them_against_the_score
     assert named and named.split(" · ")[0] in carmen.page.inner_text("[data-scatter-table]")
     carmen.shot("pointer on a client")
     assert carmen.accessibility_violations() == []
+
+
+def test_a_manager_shares_a_report_a_stranger_reads_it_and_the_manager_revokes_it(
+    visit, tmp_path
+):
+    """ana shares her hotel's latest report with the works council; a browser with no
+    account opens the link, reads the report and downloads its PDF, and finds nothing else;
+    ana revokes it and the link opens nothing."""
+    ana = visit("ana")
+    report = Assessment.objects.filter(
+        organisation__name="Hotel Brisa del Mar", status="submitted"
+    ).latest("submitted_at")
+    ana.goto(f"/assessments/{report.pk}/report/")
+    ana.page.click("text=Compartir (solo lectura)")
+    ana.page.fill("#id_label", "Comité de empresa")
+    ana.page.fill("#id_days", "7")
+    ana.page.click("text=Crear el enlace")
+    link = ana.page.inner_text("[data-link]").strip()
+    assert "/s/" in link
+    ana.shot("link made")
+
+    stranger = visit()
+    response = stranger.page.goto(link)
+    assert response.status == 200 and response.headers["referrer-policy"] == "no-referrer"
+    assert "Comité de empresa" in stranger.page.inner_text("main")
+    assert stranger.page.locator("nav, form").count() == 0  # no way into the app
+    stranger.shot("shared report")
+    assert stranger.accessibility_violations() == []
+    with stranger.page.expect_download() as download:
+        stranger.page.click("text=Descargar PDF")
+    first_page = PdfReader(download.value.path()).pages[0].extract_text()
+    assert "Hotel Brisa del Mar" in first_page
+    assert stranger.context.cookies() == []
+
+    ana.goto(f"/organisations/{report.organisation_id}/shares/")
+    row = ana.page.locator("tr", has_text="Comité de empresa")
+    assert row.locator("td").nth(3).inner_text().strip() == "1"  # one view
+    row.locator("button", has_text="Revocar").click()
+    assert "ya no abre nada" in ana.page.inner_text("main")
+    gone = stranger.page.goto(link)
+    assert gone.status == 404
+    assert "Este enlace no abre nada" in stranger.page.inner_text("main")

@@ -1,4 +1,5 @@
 import dataclasses
+import secrets
 from datetime import timedelta
 
 from allauth.mfa.models import Authenticator
@@ -32,6 +33,7 @@ from assessments.models import (
     Question,
     QuestionBank,
     Response,
+    ShareLink,
     WebhookEndpoint,
     refresh_current_results,
 )
@@ -46,6 +48,8 @@ DEMO_SITE = "http://127.0.0.1:8000/"
 DEMO_TOTP_SECRET = "ORIENTACIONDEMOTOTPSECRETVICTOR2"  # noqa: S105
 # carmen's read-only API token, published for the demo only (a real one is shown once).
 DEMO_API_TOKEN = "ori_demo-carmen-read-only-token-not-for-production"  # noqa: S105
+# The hotel board's read-only link to its latest report, published for the demo only.
+DEMO_SHARE_SECRET = "demo-hotel-board-link-not-for-production"  # noqa: S105
 # Where Consultoría Norte's CRM would be told of its clients' results: a name that never
 # resolves, so "Enviar una prueba" shows a failed delivery and its retries.
 DEMO_WEBHOOK_URL = "https://crm.consultoria-norte.example/hooks/orientacion"
@@ -322,6 +326,7 @@ class Command(BaseCommand):
             self._second_factor(users["victor"])
             self._firms(users)
             self._outcomes()
+            self._shares(users)
             self._api(users)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
@@ -370,6 +375,10 @@ class Command(BaseCommand):
             "          curl -H 'Authorization: Bearer "
             f"{DEMO_API_TOKEN}' http://127.0.0.1:8000/api/v1/organisations/"
             "   (docs: http://127.0.0.1:8000/api/docs/)"
+        )
+        self.stdout.write(
+            "  share   the hotel board's read-only link to its latest report (no sign-in): "
+            f"http://127.0.0.1:8000/s/{DEMO_SHARE_SECRET}/"
         )
         self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
@@ -839,6 +848,31 @@ class Command(BaseCommand):
                         )
                     )
         OutcomeValue.objects.bulk_create(rows, batch_size=1000)
+
+    def _shares(self, users):
+        """The hotel's latest report shared with its board (live, its secret published for
+        the demo) and, earlier, with its bank (expired)."""
+        hotel = Organisation.objects.get(name="Hotel Brisa del Mar")
+        if ShareLink.objects.filter(organisation=hotel).exists():
+            return
+        latest = hotel.current_result
+        now = timezone.now()
+        for label, secret, made, days, views in (
+            ("Consejo de administración", DEMO_SHARE_SECRET, 2, 30, 3),
+            ("Banco (renovación del crédito)", secrets.token_urlsafe(24), 45, 30, 1),
+        ):
+            link = ShareLink.objects.create(
+                organisation=hotel,
+                kind=ShareLink.Kind.REPORT,
+                assessment=latest,
+                label=label,
+                key_hash=ShareLink.hash_of(secret),
+                created_by=users["ana"],
+                expires_at=now - timedelta(days=made) + timedelta(days=days),
+                views=views,
+                last_viewed_at=now - timedelta(days=made - 1),
+            )
+            ShareLink.objects.filter(pk=link.pk).update(created_at=now - timedelta(days=made))
 
     def _plans(self, users):
         """Metalúrgica Ibérica's plans. After the first assessment: question 1 (done; the
