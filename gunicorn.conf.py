@@ -17,6 +17,8 @@ keepalive = 5
 max_requests = int(os.environ.get("MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("ACCESS_LOG", "-")
+# The access log never holds a shared link's secret (its path).
+logger_class = "orientacion.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Only these addresses may tell gunicorn the request came over HTTPS (X-Forwarded-Proto).

@@ -72,3 +72,25 @@ def test_without_redis_pages_are_served_and_people_stay_signed_in(
         assert "Cerrar sesión" in browser.request(url + "/").text
     log = (tmp_path / "server.log").read_text()
     assert "Error 111 connecting to 127.0.0.1" in log  # each cache call that failed, logged
+
+
+def test_the_access_log_never_holds_a_shared_link_s_secret(static_root, tmp_path, submitted, alice):
+    from assessments import services
+
+    secret = services.share_link_create(
+        organisation=submitted.organisation,
+        user=alice,
+        label="Consejo",
+        days=30,
+        assessment=submitted,
+    ).secret
+    access_log = tmp_path / "access.log"
+    with server(
+        static_root, tmp_path, DATABASE_URL=database_url(), ACCESS_LOG=str(access_log)
+    ) as url:
+        browser = live.Browser()
+        browser.request(f"{url}/s/{secret}/")
+        browser.request(f"{url}/s/{secret}/report.pdf")
+    logged = access_log.read_text()
+    assert "/s/[secret]/" in logged and "report.pdf" in logged
+    assert secret not in logged

@@ -755,9 +755,7 @@ def test_a_manager_records_outcomes_and_a_consultant_sees_them_against_the_score
     assert carmen.accessibility_violations() == []
 
 
-def test_a_manager_shares_a_report_a_stranger_reads_it_and_the_manager_revokes_it(
-    visit, tmp_path
-):
+def test_a_manager_shares_a_report_a_stranger_reads_it_and_the_manager_revokes_it(visit, tmp_path):
     """ana shares her hotel's latest report with the works council; a browser with no
     account opens the link, reads the report and downloads its PDF, and finds nothing else;
     ana revokes it and the link opens nothing."""
