@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from assessments import outcomes, services
+from assessments.formatting import half_up
 from assessments.levels import LEVELS
 from assessments.models import (
     ID_PATTERN,
@@ -654,12 +655,17 @@ class WebhookForm(forms.Form):
 
 
 class MeasureField(forms.DecimalField):
-    """A measure's value as people type it: "12,5" or "12.5", and no thousands mark."""
+    """A measure's value as people type it: "12,5" or "12.5", and no thousands mark;
+    kept to cents, rounded half-up (as a file's values are)."""
 
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", ".")
-        return super().to_python(value)
+        value = super().to_python(value)
+        # Checked by its measure's range before rounding (a huge value has no cents).
+        if value is not None and abs(value) < 10**7:
+            value = half_up(value, 2)
+        return value
 
 
 class OutcomeMonthForm(forms.Form):
@@ -680,8 +686,6 @@ class OutcomeMonthForm(forms.Form):
             self.fields[measure.code] = MeasureField(
                 label=measure.label,
                 required=False,
-                max_digits=12,
-                decimal_places=2,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
                 help_text=_measure_help(measure),
             )

@@ -495,6 +495,13 @@ def test_the_api_records_a_month_by_the_page_s_rules_and_lists_it(acme, bravo, a
     # Out of range: the page's message, and nothing saved.
     refused = writer.post(url, {"month": month, "csat": 140}, content_type="application/json")
     assert refused.status_code == 400 and "csat" in refused.json()
+    # A month to come is well formed but not yet measured: 409, and nothing saved.
+    later = writer.post(url, {"month": "2999-01", "nps": 5}, content_type="application/json")
+    assert later.status_code == 409 and "2999-01" in later.json()["month"][0]
+    # More decimals than cents are rounded half-up, as a file's are.
+    writer.post(url, {"month": month, "complaints": 2.505}, content_type="application/json")
+    assert OutcomeValue.objects.get(measure="complaints").value == Decimal("2.51")
+    writer.post(url, {"month": month, "complaints": 2.5}, content_type="application/json")
     # null removes a value; a measure left out keeps its own.
     writer.post(url, {"month": month, "nps": None}, content_type="application/json")
     listed = writer.get(url).json()

@@ -220,7 +220,7 @@ class ConsultantSerializer(serializers.Serializer):
     leads = serializers.IntegerField()
 
 
-MONTH = RegexValidator(r"^\d{4}-\d{2}$", message="Write the month as 2026-05.")
+MONTH = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", message="Write the month as 2026-05.")
 OUTCOME_VALUE = {"max_digits": 8, "decimal_places": 2, "coerce_to_string": False}
 
 
@@ -240,14 +240,20 @@ class OutcomeMonthSerializer(serializers.Serializer):
     """One month's values: a measure left out keeps its value, null removes it. The ranges
     are QUESTION-BANK.md's (NPS −100 to 100, complaints 0 or more, the rest 0 to 100)."""
 
-    month = Text(validators=[MONTH], help_text="The month, as 2026-05; no month to come.")
+    month = Text(
+        validators=[MONTH],
+        help_text="The month, as 2026-05: this one or an earlier one (a later one gets 409).",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
         for measure in MEASURES:
+            # Rounded half-up to cents where it has more decimals, as a file's are.
             fields[measure.code] = serializers.DecimalField(
-                max_digits=12,
-                decimal_places=2,
+                max_digits=None,
+                decimal_places=None,
+                min_value=measure.minimum,
+                max_value=measure.maximum,
                 allow_null=True,
                 required=False,
                 coerce_to_string=False,

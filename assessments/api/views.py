@@ -10,8 +10,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localdate
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -380,12 +381,29 @@ class OutcomeList(APIView):
         values = selectors.outcome_values(organisation_id)
         return Response(out.OutcomeSerializer(values, many=True).data)
 
-    @extend_schema(request=out.OutcomeMonthSerializer, responses=out.OutcomeChangesSerializer)
+    @extend_schema(
+        request=out.OutcomeMonthSerializer,
+        responses={
+            200: out.OutcomeChangesSerializer,
+            409: OpenApiResponse(description="The month has not ended yet."),
+        },
+    )
     def post(self, request, organisation_id: int):
         organisation = selectors.membership_for_user(
             request.user, organisation_id, roles=TEAM
         ).organisation
         data = _typed(out.OutcomeMonthSerializer, request)
+        if data["month"] > f"{localdate():%Y-%m}":
+            # Well formed, but not yet a month that can be measured.
+            return Response(
+                {
+                    "month": [
+                        _("%(month)s has not ended yet: outcomes are entered for past months.")
+                        % {"month": data["month"]}
+                    ]
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         given = [code for code in data if code != "month"]
         form = OutcomeMonthForm(
             {code: "" if value is None else str(value) for code, value in data.items()},
