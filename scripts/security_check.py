@@ -45,6 +45,7 @@ def prepare(project: Path, folder: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
         STATIC_ROOT=str(folder / "static"),
         CACHE_DIR=str(folder / "cache"),
+        SHARE_GUESS_LIMIT="60",
     )
     for command in (["migrate", "--no-input", "-v0"], ["seed_demo"]):
         subprocess.run(
@@ -351,6 +352,66 @@ def api_checks(url: str, environment: dict[str, str], project: Path) -> list[str
     return lines
 
 
+DEMO_SHARED = "/s/demo-hotel-board-link-not-for-production/"
+
+
+def shared_link_checks(url: str, environment: dict[str, str], project: Path) -> list[str]:
+    """The demo's shared report, across the server's workers: what it answers and sets,
+    what its reader reaches of the app, how guesses are refused, and a revoked link."""
+    lines = []
+    reader = live.Browser()
+    page = reader.request(url + DEMO_SHARED)
+    lines.append(
+        f"the hotel board's link: {page.status}; Set-Cookie: "
+        f"{page.headers.get('Set-Cookie') or 'none'}; Referrer-Policy "
+        f"{page.headers.get('Referrer-Policy')}; X-Robots-Tag {page.headers.get('X-Robots-Tag')}; "
+        f"Cache-Control {page.headers.get('Cache-Control')}"
+    )
+    pages = ["/", "/portfolio/", "/account/", "/admin/", "/api/v1/organisations/"]
+    pages += [f"/organisations/{n}/progress/" for n in range(1, 6)]
+    pages += [f"/assessments/{n}/report/" for n in range(1, 6)]
+    reached = [p for p in pages if reader.request(url + p).status == 200]
+    lines.append(f"app pages its reader then opened: {len(reached)} of {len(pages)} {reached}")
+    # Another live link, then the demo's revoked: every worker refuses it at once.
+    made = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from assessments import services; from assessments.models import ShareLink, "
+            "Organisation; from django.utils import timezone; "
+            "h = Organisation.objects.get(name='Hotel Brisa del Mar'); "
+            "ShareLink.objects.update(revoked_at=timezone.now()); "
+            "print(services.share_link_create(organisation=h, user=h.memberships.filter("
+            "role='manager').first().user, label='check', days=1).secret)",
+        ],
+        cwd=project,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    other = f"/s/{made.stdout.strip().splitlines()[-1]}/"
+    revoked = Counter(
+        live.concurrently(lambda: live.Browser().request(url + DEMO_SHARED).status, 40, parallel=8)
+    )
+    lines.append(f"the board's link revoked, 40 requests on every worker: {dict(revoked)}")
+    # Guesses last. Every request here comes from 127.0.0.1, one address, and the 40
+    # above count as unknown links too: SHARE_GUESS_LIMIT is 60 for this check.
+    limit = int(environment["SHARE_GUESS_LIMIT"])
+    guesser = live.Browser()
+    guesses = limit - 40 + 10
+    statuses = Counter(guesser.request(f"{url}/s/guess-{n:032d}/").status for n in range(guesses))
+    after = guesser.request(url + other).status
+    lines.append(
+        f"{guesses} more unknown links from that address (limit {limit} in ten minutes): "
+        + ", ".join(f"{n} answered {status}" for status, n in sorted(statuses.items()))
+        + f"; a live link then answers it {after}"
+    )
+    return lines
+
+
 def sign_up_form(email: str) -> dict[str, str]:
     return {
         "first_name": "Prueba",
@@ -468,6 +529,9 @@ def main():
                 print(f"  {label}: wrong passwords {locked}; the right one then answers {right}")
             print("  the API:")
             for line in api_checks(url, environment, project):
+                print(f"    {line}")
+            print("  shared links:")
+            for line in shared_link_checks(url, environment, project):
                 print(f"    {line}")
             print("  headers (page: Cache-Control | Content-Security-Policy):")
             for label, cache_control, csp in headers_by_page(url):
