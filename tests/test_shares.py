@@ -76,6 +76,19 @@ def test_a_manager_shares_a_report_that_anyone_reads_and_nothing_more(client, su
     assert link.views == 1 and link.last_viewed_at is not None
 
 
+def test_the_reader_s_language_and_never_a_percentile(client, submitted, alice, charlie):
+    # The consultant shows the managers their sector percentile: the shared page, which
+    # is not the managers', shows none at all.
+    Membership.objects.filter(user=charlie).update(shares_sector_percentile=True)
+    path, _made = make_link(client_for(client, alice), submitted)
+    spanish = Client().get(path, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    english = Client().get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Puntuación global" in spanish and '<html lang="es">' in spanish
+    assert "Overall score" in english and '<html lang="en">' in english
+    for html in (spanish, english):
+        assert "percentil" not in html.lower() and "data-standing" not in html
+
+
 def test_a_signed_in_person_sees_the_same_read_only_page(client, submitted, alice, bob):
     path, _made = make_link(client_for(client, alice), submitted)
     anonymous = Client().get(path).content
