@@ -20,6 +20,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("account/", views.account_security, name="account_security"),
+    # Confirming who asks first, as for a token: it names their sessions' addresses.
+    path("account/data.json", reauthentication_required(views.account_data), name="account_data"),
     path("account/sessions/sign-out/", views.sessions_sign_out, name="sessions_sign_out"),
     # Making a token confirms who asks, like a password change.
     path("account/api-tokens/", reauthentication_required(views.api_tokens), name="api_tokens"),

@@ -85,3 +85,32 @@ def test_a_sign_in_from_a_new_browser_is_mailed_to_the_person_once(alice, db):
 
     (sent,) = [m for m in mail.outbox if m.to == ["alice@example.org"]]
     assert "Mobile Safari / iOS" in sent.body
+
+
+def test_a_person_downloads_everything_the_app_holds_about_them_and_nothing_else(
+    client, bank, acme, alice, dave, bob, submitted
+):
+    import json
+
+    from assessments import services
+    from tests.conftest import answer_inputs
+
+    other = services.assessment_start(organisation=acme, user=dave)
+    services.answers_submit(
+        assessment=other,
+        user=dave,
+        answers=answer_inputs(bank, {n: "no" for n in range(1, 21)}, {1: "nota de Dave"}),
+    )
+    page = client
+    page.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+    account = page.get(reverse("account_security")).content.decode()
+    assert reverse("account_data") in account
+    response = page.get(reverse("account_data"))  # just signed in: no need to confirm
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    assert data["account"]["username"] == "alice"
+    assert len(data["answers"]) == 20 and {a["organisation"] for a in data["answers"]} == {"Acme"}
+    assert data["sessions"] and data["memberships"] == [{"organisation": "Acme", "role": "manager"}]
+    text = response.content.decode()
+    assert "nota de Dave" not in text and "bob" not in text and "Bravo" not in text

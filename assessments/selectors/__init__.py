@@ -1,7 +1,13 @@
 """Reads, one function per page-shaped query, so each page's query count is fixed. One
 module per domain, as in views/ and services/; these are the names the pages use."""
 
-from assessments.selectors.accounts import account_roles, api_tokens_of, session_ref, sessions_of
+from assessments.selectors.accounts import (
+    account_roles,
+    api_tokens_of,
+    personal_data,
+    session_ref,
+    sessions_of,
+)
 from assessments.selectors.answering import (
     STANDING_ANNOTATIONS,
     answers_of,
@@ -103,6 +109,7 @@ from assessments.selectors.rounds import (
 from assessments.selectors.shares import share_link_for, share_link_of_team, share_links_of
 
 __all__ = [
+    "personal_data",
     "share_link_for",
     "share_link_of_team",
     "share_links_of",

@@ -1,4 +1,5 @@
 from assessments.views.accounts import (
+    account_data,
     account_security,
     api_token_revoke,
     api_tokens,
@@ -84,6 +85,7 @@ from assessments.views.shares import (
 )
 
 __all__ = [
+    "account_data",
     "share_link_revoke",
     "share_links",
     "share_progress",

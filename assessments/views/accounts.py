@@ -2,13 +2,14 @@
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import downloads, selectors, services
 from assessments.forms import ApiTokenForm
 
 
@@ -69,3 +70,18 @@ def api_token_revoke(request, token_id: int):
     else:
         messages.info(request, _("That token was already revoked."))
     return redirect("api_tokens")
+
+
+@require_GET
+def account_data(request):
+    """Everything the app holds about the person asking, as one JSON file (GDPR articles
+    15 and 20): never anyone else's answers, names or secrets."""
+    data = selectors.personal_data(request.user)
+    name = downloads.filename(
+        request.user.get_username(), "data", timezone.localdate().isoformat(), extension="json"
+    )
+    return JsonResponse(
+        data,
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+        headers=downloads.attachment(name),
+    )

@@ -62,6 +62,7 @@ DOWNLOADS = {
     "outcomes_csv",
     "outcomes_xlsx",
     "book_outcomes_chart",
+    "account_data",
     "assessments_questionbank_export_json",
     "assessments_questionbank_export_xlsx",
 }
