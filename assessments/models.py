@@ -1216,3 +1216,32 @@ class ShareLink(models.Model):
     @staticmethod
     def hash_of(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class OrganisationExport(models.Model):
+    """A ZIP of everything the app holds about one organisation, asked for by one of its
+    managers or consultants, built by a queue worker, downloadable by that person alone
+    for a day. The file lives in the database, so every server can hand it out."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("organisation export")
+        verbose_name_plural = _("organisation exports")
+
+    def __str__(self):
+        return f"{self.organisation} · {self.requested_at:%Y-%m-%d %H:%M}"

@@ -17,3 +17,11 @@ def warm_report(assessment_id: int) -> list[str]:
 
 def deliver_webhook(delivery_id: int) -> str:
     return services.webhook_deliver(delivery_id)
+
+
+def build_export(export_id: int, language: str) -> str:
+    return services.organisation_export_build(export_id, language)
+
+
+def purge_export(export_id: int) -> int:
+    return services.organisation_export_purge(export_id)

@@ -139,6 +139,16 @@ urlpatterns = [
         views.shared_progress_chart,
         name="shared_progress_chart",
     ),
+    path(
+        "organisations/<id:organisation_id>/export/",
+        views.organisation_export,
+        name="organisation_export",
+    ),
+    path(
+        "organisations/<id:organisation_id>/export/<id:export_id>.zip",
+        views.organisation_export_download,
+        name="organisation_export_download",
+    ),
     path("portfolio/", views.portfolio, name="portfolio"),
     path("portfolio/outcomes/", views.book_outcomes, name="book_outcomes"),
     path(

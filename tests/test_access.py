@@ -26,6 +26,7 @@ OBJECT_IDS = {
     "action_id",
     "mail_id",
     "link_id",
+    "export_id",
 }
 
 
@@ -111,6 +112,18 @@ def acme_objects(bank, acme, alice, dave, submitted):
     link = services.share_link_create(
         organisation=acme, user=alice, label="Consejo", days=30, assessment=submitted
     ).link
+    from django.utils import timezone
+
+    from assessments.models import OrganisationExport
+
+    export = OrganisationExport.objects.create(
+        organisation=acme,
+        requested_by=alice,
+        status="ready",
+        content=b"PK\x05\x06" + bytes(18),
+        ready_at=timezone.now(),
+        expires_at=timezone.now() + timezone.timedelta(days=1),
+    )
     what_if_page = client.get(reverse("what_if", args=[submitted.pk])).content.decode()
     what_if_key = re.search(r"/what-if/chart/([0-9a-f]+)\.svg", what_if_page).group(1)
     progress_key = re.search(r"/progress/chart/([0-9a-f]+)\.svg", progress_page).group(1)
@@ -128,6 +141,7 @@ def acme_objects(bank, acme, alice, dave, submitted):
         # Rosa's invitation to the round, failed: its lead may send it again.
         "mail_id": failed_mail.pk,
         "link_id": link.pk,
+        "export_id": export.pk,
         "what_if_key": what_if_key,
         "kind": kind,
         "key": key,

@@ -54,6 +54,7 @@ from assessments.selectors.book import (
     sector_sharer,
     with_area_results,
 )
+from assessments.selectors.exports import export_file, exports_of
 from assessments.selectors.firms import (
     client_consultants,
     firm_client,
@@ -109,6 +110,8 @@ from assessments.selectors.rounds import (
 from assessments.selectors.shares import share_link_for, share_link_of_team, share_links_of
 
 __all__ = [
+    "export_file",
+    "exports_of",
     "personal_data",
     "share_link_for",
     "share_link_of_team",

@@ -33,6 +33,11 @@ from assessments.services.bank import (
 )
 from assessments.services.book import sector_percentile_share
 from assessments.services.errors import AssessmentError
+from assessments.services.exports import (
+    organisation_export_build,
+    organisation_export_purge,
+    organisation_export_request,
+)
 from assessments.services.firms import (
     book_hand_over,
     client_assign,
@@ -98,6 +103,9 @@ from assessments.services.webhooks import (
 )
 
 __all__ = [
+    "organisation_export_build",
+    "organisation_export_purge",
+    "organisation_export_request",
     "UnsafeAddress",
     "checked_addresses",
     "signature",

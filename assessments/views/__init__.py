@@ -19,6 +19,7 @@ from assessments.views.assessments import (
     page_not_found,
     server_error,
 )
+from assessments.views.exports import organisation_export, organisation_export_download
 from assessments.views.firms import (
     firm,
     firm_client,
@@ -85,6 +86,8 @@ from assessments.views.shares import (
 )
 
 __all__ = [
+    "organisation_export",
+    "organisation_export_download",
     "account_data",
     "share_link_revoke",
     "share_links",

@@ -63,6 +63,7 @@ DOWNLOADS = {
     "outcomes_xlsx",
     "book_outcomes_chart",
     "account_data",
+    "organisation_export_download",
     "assessments_questionbank_export_json",
     "assessments_questionbank_export_xlsx",
 }
