@@ -222,7 +222,8 @@ def test_a_consultant_compares_three_organisations_and_opens_progress(visit):
     page.click("tr:has-text('Restaurante La Lonja') >> text=Progreso")
     page.wait_for_selector("img[data-chart=lines]")
     tab.shot("progress")
-    rows = page.locator("tbody tr")
+    # The scores table (the customer outcomes' small tables follow it).
+    rows = page.locator("table[data-progress] tbody tr")
     assert rows.count() == 4  # three assessments, then the anonymous round of three
     assert "respondieron 3 personas · sin desacuerdo en el" in rows.nth(3).text_content()
     assert "respondieron" not in rows.nth(2).text_content()
