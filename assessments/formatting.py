@@ -5,7 +5,7 @@ Scores are kept exact and rounded only where they are shown, always half-up (52.
 gap of 37.5 shown as 38.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.utils.formats import number_format
 
@@ -16,7 +16,11 @@ def half_up(value, places: int = 0) -> Decimal:
     """`value` rounded half-up to `places` decimals. Floats go through their shortest repr,
     so 52.5 is 52.5 and not the binary neighbour below it."""
     exponent = Decimal(1).scaleb(-places)
-    return Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)
+    exact = Decimal(str(value))
+    # Enough digits for any value typed (a 30-digit figure too): the default 28 would
+    # raise on quantizing it, where it should be shown and refused with its measure's range.
+    digits = max(28, exact.adjusted() + places + 2)
+    return exact.quantize(exponent, rounding=ROUND_HALF_UP, context=Context(prec=digits))
 
 
 def number(value, places: int = 0) -> str:

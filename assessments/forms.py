@@ -662,10 +662,7 @@ class MeasureField(forms.DecimalField):
         if isinstance(value, str):
             value = value.strip().replace(",", ".")
         value = super().to_python(value)
-        # Checked by its measure's range before rounding (a huge value has no cents).
-        if value is not None and abs(value) < 10**7:
-            value = half_up(value, 2)
-        return value
+        return None if value is None else half_up(value, 2)
 
 
 class OutcomeMonthForm(forms.Form):

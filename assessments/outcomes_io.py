@@ -186,7 +186,7 @@ def _value(code: str, cell, line: int, problems: list) -> Decimal | None:
             % {"line": line, "measure": code, "value": text[:40]}
         )
         return None
-    # Checked before rounding too: a huge value cannot even be rounded to cents.
+    # Checked before rounding too: 100.004 is above 100, though it shows as 100.00.
     problem = range_problem(measure, value) or range_problem(measure, half_up(value, 2))
     if problem:
         problems.append(_("Row %(line)s: %(problem)s") % {"line": line, "problem": problem})

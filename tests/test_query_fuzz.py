@@ -42,6 +42,27 @@ def pages(bank, acme, alice, charlie, submitted):
     report_charts = re.findall(r'src="(/assessments/\d+/charts/[^"]+)"', report)
     progress = client.get(reverse("progress", args=[acme.pk])).content.decode()
     progress_chart = re.search(r'src="(/organisations/\d+/progress/chart/[^"]+)"', progress)
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    services.outcomes_save(
+        organisation=acme, user=alice, period=last_month, values={"nps": Decimal(20)}
+    )
+    book = client.get(reverse("book_outcomes")).content.decode()
+    book_files = re.findall(r'(?:src|data-points-url)="(/portfolio/outcomes/[^"?]+)', book)
+    shared = reverse(
+        "shared",
+        args=[
+            services.share_link_create(
+                organisation=acme, user=alice, label="x", days=3, assessment=submitted
+            ).secret
+        ],
+    )
+    shared_page = Client().get(shared).content.decode()
+    shared_charts = [shared + c for c in re.findall(r'<img src="(charts/[^"]+)"', shared_page)]
     common = ["page", "next", "q"]
     urls = {
         reverse("home"): common,
@@ -75,8 +96,20 @@ def pages(bank, acme, alice, charlie, submitted):
         # A chart reads `layout` ("narrow": its drawing for a phone).
         **{url: ["org", "focus", "layout", *common] for url in compare_charts},
         **{url: ["layout", *common] for url in report_charts},
+        reverse("outcomes", args=[acme.pk]): ["month", *common],
+        reverse("outcomes_csv", args=[acme.pk]): common,
+        reverse("outcomes_xlsx", args=[acme.pk]): common,
+        reverse("book_outcomes"): ["sector", "score", "measure", "per_page", *common],
+        **{url: ["sector", "score", "measure", "layout", *common] for url in book_files},
+        reverse("share_links", args=[acme.pk]): common,
+        reverse("share_report", args=[submitted.pk]): common,
+        reverse("organisation_export", args=[acme.pk]): common,
+        shared: common,
+        shared + "report.pdf": common,
+        **{url: ["layout", *common] for url in shared_charts},
     }
     assert len(compare_charts) == 2 and len(report_charts) == 3
+    assert len(book_files) == 2 and len(shared_charts) == 3
     return client, urls, acme
 
 
@@ -104,3 +137,46 @@ def test_no_query_string_makes_a_server_error(pages, data):
     if response.streaming:
         b"".join(response.streaming_content)
     assert response.status_code < 500, (url, query, response.status_code)
+
+
+# Each new form's fields, posted with anything at all by the team's consultant: a form
+# refuses what it cannot take (400, or back to its page), never a server error, and a
+# field it does not know changes nothing.
+FORMS = {
+    "outcomes": ["month", "nps", "csat", "complaints", "churn", "repeat"],
+    "outcomes_import_confirm": ["signed"],
+    "share_report": ["label", "days", "shows_names"],
+    "share_progress": ["label", "days"],
+    "share_link_revoke": [],
+    "organisation_export": [],
+}
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_tampered_form_makes_a_server_error(pages, data):
+    from assessments.models import OutcomeValue, ShareLink
+
+    client, _urls, acme = pages
+    name = data.draw(st.sampled_from(sorted(FORMS)), label="form")
+    if name == "share_report":
+        args = [acme.assessments.filter(status="submitted").first().pk]
+    elif name == "share_link_revoke":
+        args = [acme.pk, data.draw(st.sampled_from([1, 2, 10**17]), label="link")]
+    else:
+        args = [acme.pk]
+    fields = FORMS[name] + ["extra"]
+    chosen = data.draw(st.lists(st.sampled_from(fields), max_size=4), label="fields")
+    body = {
+        field: data.draw(st.lists(values, min_size=1, max_size=2), label=field) for field in chosen
+    }
+    outcomes = OutcomeValue.objects.count()
+    response = client.post(reverse(name, args=args), body)
+    assert response.status_code < 500, (name, body, response.status_code)
+    if response.status_code == 400:
+        assert OutcomeValue.objects.count() == outcomes  # a refused form saves nothing
+    assert ShareLink.objects.filter(label="").count() == 0
