@@ -9,6 +9,7 @@ from django.dispatch import Signal
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from assessments.outcomes import MEASURES
 from assessments.validators import single_line
 
 # What a database id looks like in a URL or a query: at most 18 ASCII digits, so that a
@@ -731,7 +732,7 @@ class Invitation(models.Model):
 
     @staticmethod
     def hash_of(secret: str) -> str:
-        return hashlib.sha256(secret.encode()).hexdigest()
+        return secret_hash(secret)
 
 
 class FirmInvitation(models.Model):
@@ -985,6 +986,11 @@ class SignInBrowser(models.Model):
         return f"{self.user} · {self.browser}"
 
 
+def secret_hash(secret: str) -> str:
+    """What is kept of a secret shown once (an API token, a shared link): its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self, now):
         """Tokens that still open the API: not revoked, not expired, of an active person."""
@@ -1033,7 +1039,7 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash_of(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
+        return secret_hash(key)
 
     @property
     def can_write(self) -> bool:
@@ -1103,22 +1109,19 @@ class WebhookDelivery(models.Model):
         return f"{self.event} → {self.endpoint}"
 
 
+# The measures of QUESTION-BANK.md, as assessments.outcomes defines them.
+MEASURE_CHOICES = [(measure.code, measure.label) for measure in MEASURES]
+
+
 class OutcomeValue(models.Model):
     """One month's value of one customer outcome measure of an organisation (NPS,
     satisfaction, complaints, churn, repeat customers), with who last entered it and when.
     The audit trail keeps every earlier value."""
 
-    class Measure(models.TextChoices):
-        NPS = "nps", _("Net promoter score (NPS)")
-        CSAT = "csat", _("Customer satisfaction (CSAT)")
-        COMPLAINTS = "complaints", _("Complaints per 1,000 customers")
-        CHURN = "churn", _("Customer churn")
-        REPEAT = "repeat", _("Repeat customers")
-
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="outcomes"
     )
-    measure = models.CharField(_("measure"), max_length=12, choices=Measure.choices)
+    measure = models.CharField(_("measure"), max_length=12, choices=MEASURE_CHOICES)
     # The month, as its first day.
     period = models.DateField(_("month"))
     value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
@@ -1215,7 +1218,7 @@ class ShareLink(models.Model):
 
     @staticmethod
     def hash_of(secret: str) -> str:
-        return hashlib.sha256(secret.encode()).hexdigest()
+        return secret_hash(secret)
 
 
 class OrganisationExport(models.Model):

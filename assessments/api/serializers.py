@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.levels import LEVELS
-from assessments.models import Action, Organisation, OutcomeValue
+from assessments.models import MEASURE_CHOICES, Action, Organisation
 from assessments.outcomes import MEASURES
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": False}
@@ -226,7 +226,7 @@ OUTCOME_VALUE = {"max_digits": 8, "decimal_places": 2, "coerce_to_string": False
 
 class OutcomeSerializer(serializers.Serializer):
     month = serializers.DateField(source="period", format="%Y-%m", read_only=True)
-    measure = serializers.ChoiceField(choices=OutcomeValue.Measure.choices, read_only=True)
+    measure = serializers.ChoiceField(choices=MEASURE_CHOICES, read_only=True)
     value = serializers.DecimalField(**OUTCOME_VALUE, read_only=True)
     entered_by = serializers.SerializerMethodField()
     entered_at = serializers.DateTimeField(read_only=True)

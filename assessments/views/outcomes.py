@@ -65,8 +65,9 @@ def _history(values) -> list:
     ]
 
 
-def _page(request, organisation, form, status=200, **extra):
-    values = selectors.outcome_values(organisation.pk)
+def _page(request, organisation, form, status=200, values=None, **extra):
+    if values is None:
+        values = selectors.outcome_values(organisation.pk)
     month = form.initial.get("month") if not form.is_bound else form.cleaned_data.get("month")
     raw = form.data.get("month", "") if form.is_bound else ""
     context = {
@@ -99,13 +100,10 @@ def outcomes_page(request, organisation_id: int):
     month, known = _asked_month(request, today)
     if not known:
         messages.error(request, _("That is no past month: the last whole month is shown."))
-    entered = {
-        value.measure: value.value
-        for value in selectors.outcome_values(organisation.pk)
-        if value.period == month
-    }
+    values = selectors.outcome_values(organisation.pk)
+    entered = {value.measure: value.value for value in values if value.period == month}
     form = OutcomeMonthForm(initial={"month": month, **entered}, today=today)
-    return _page(request, organisation, form, status=200 if known else 400)
+    return _page(request, organisation, form, status=200 if known else 400, values=values)
 
 
 def _month_url(organisation_id: int, month: date) -> str:
