@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
@@ -28,6 +30,7 @@ from assessments import bank_io, downloads, selectors, services
 from assessments.models import (
     Area,
     Assessment,
+    Erasure,
     Firm,
     FirmMember,
     Invitation,
@@ -687,3 +690,58 @@ class SecondFactorAdmin(admin.ModelAdmin):
 
 admin.site.unregister(Authenticator)
 admin.site.register(Authenticator, SecondFactorAdmin)
+
+
+class ErasingUserAdmin(UserAdmin):
+    """Deleting a person here erases them (services/erasure.py): their answers stay in
+    the results they were part of under a pseudonym, and every name of theirs goes. It
+    asks again for the admin's second factor first; there is no bulk delete."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        person = self.get_object(request, object_id)
+        refusal = person and services.erasure_refusal(person)
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(reverse("admin:auth_user_change", args=[person.pk]))
+        extra_context = {
+            **(extra_context or {}),
+            "title": _("Erase this person? Their answers stay under a pseudonym."),
+        }
+        return confirm_who(super().delete_view)(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.person_erase(person=obj, requested_by=Erasure.By.ADMIN)
+
+    def response_delete(self, request, obj_display, obj_id):
+        # Django's message would repeat the name that is now gone.
+        self.message_user(
+            request, _("The person's account and what named them are erased."), messages.SUCCESS
+        )
+        return redirect(reverse("admin:assessments_erasure_changelist"))
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), ErasingUserAdmin)
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyTrail, admin.ModelAdmin):
+    """That erasures happened, when and on whose kind of request: never who."""
+
+    list_display = (
+        "erased_at",
+        "requested_by",
+        "organisations",
+        "responses_kept",
+        "drafts_deleted",
+        "audit_entries_renamed",
+    )
+    list_filter = ("requested_by",)
+
+    def has_add_permission(self, request):
+        return False

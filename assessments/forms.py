@@ -801,3 +801,28 @@ class ShareLinkForm(forms.Form):
 
     def clean_label(self):
         return self.cleaned_data["label"].strip()
+
+
+class ErasureConfirmForm(forms.Form):
+    """Typing the address of the account to erase: a click alone erases no one."""
+
+    confirm = forms.CharField(
+        label=_("Type the account's e-mail address to confirm"), max_length=254
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip().casefold()
+        expected = {
+            text.casefold() for text in (self.person.email, self.person.get_username()) if text
+        }
+        if typed not in expected:
+            raise forms.ValidationError(_("That is not this account's e-mail address."))
+        return typed
+
+
+class PersonByAddressForm(forms.Form):
+    email = forms.EmailField(label=_("Their e-mail address"))

@@ -17,6 +17,14 @@ from assessments.validators import single_line
 ID_PATTERN = "[0-9]{1,18}"
 
 
+def pseudonym(number) -> str:
+    """How the app names a person it may not name: one whose account was erased, or a
+    respondent of an anonymous round."""
+    from django.utils.translation import gettext
+
+    return gettext("Person %(number)s") % {"number": number}
+
+
 class Translated:
     """Read `<field>_es` or `<field>_en` by the active language, falling back to Spanish.
 
@@ -498,6 +506,11 @@ class Assessment(models.Model):
     respondent_count = models.PositiveSmallIntegerField(null=True, blank=True)
     invited_count = models.PositiveSmallIntegerField(null=True, blank=True)
     agreement = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # Whoever submitted or closed it, once erased: the "Persona N" its report names.
+    submitter_pseudonym = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When a person of its report was last erased: part of the report's cache key, so that
+    # no worker or server serves a copy with their name after.
+    names_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -533,6 +546,25 @@ class Assessment(models.Model):
         return self.is_submitted and self.organisation.current_result_id == self.pk
 
     @property
+    def submitter_name(self) -> str:
+        """Who submitted it (closed it, for a round), as its report says: their name, or
+        the pseudonym they were given when erased (`submitted_by` must be fetched)."""
+        person = self.submitted_by
+        if person is not None:
+            return person.get_full_name() or person.get_username()
+        return pseudonym(self.submitter_pseudonym) if self.submitter_pseudonym else ""
+
+    @property
+    def starter_name(self) -> str:
+        """Who started it (`started_by` must be fetched): the one who submits a plain
+        assessment and closes a round, so an erased starter has the submitter's
+        pseudonym."""
+        person = self.started_by
+        if person is not None:
+            return person.get_full_name() or person.get_username()
+        return pseudonym(self.submitter_pseudonym) if self.submitter_pseudonym else ""
+
+    @property
     def is_several(self) -> bool:
         """Its result combines more than one person's answers."""
         return (self.respondent_count or 0) > 1
@@ -543,8 +575,10 @@ class Response(models.Model):
     is invited."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    # None once the person is erased: their submitted answers stay in the results they
+    # were part of, under a pseudonym (`pseudonym_number`), and nothing names them.
     respondent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="responses"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="responses"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -575,8 +609,11 @@ class Response(models.Model):
     @property
     def name(self) -> str:
         """How the round names this person: the name the lead typed, if invited by
-        address, else the account's (its respondent must be fetched with it)."""
+        address, else the account's (its respondent must be fetched with it), or the
+        pseudonym of an erased person."""
         person = self.respondent
+        if person is None:
+            return pseudonym(self.pseudonym_number)
         return self.invited_name or person.get_full_name() or person.get_username()
 
 
@@ -810,6 +847,8 @@ class Action(models.Model):
     owner_name = models.CharField(
         _("owner (name)"), max_length=150, blank=True, validators=[single_line]
     )
+    # An owner who was erased: the plan names them "Persona N", N counted per organisation.
+    owner_pseudonym = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     target = models.CharField(
         _("target answer"), max_length=6, choices=Target.choices, default=Target.YES
@@ -856,6 +895,8 @@ class Action(models.Model):
     def owner_label(self) -> str:
         if self.owner is not None:
             return self.owner.get_full_name() or self.owner.get_username()
+        if self.owner_pseudonym:
+            return pseudonym(self.owner_pseudonym)
         return self.owner_name
 
 
@@ -903,6 +944,8 @@ class OutgoingMail(models.Model):
         # The link that confirms the address a person signed up with.
         ADDRESS_CONFIRMATION = "address_confirm", _("address confirmation")
         FIRM_INVITATION = "firm_invitation", _("firm invitation")
+        # A draft nobody touched, or a sign-up never confirmed, goes in a week.
+        RETENTION_WARNING = "retention_warning", _("retention warning")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -1248,3 +1291,31 @@ class OrganisationExport(models.Model):
 
     def __str__(self):
         return f"{self.organisation} · {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class Erasure(models.Model):
+    """That a person's account was erased, when and on whose request: never who. Their
+    answers stay in the results they were part of, under pseudonyms; everything else that
+    named them was removed or renamed (services/erasure.py)."""
+
+    class By(models.TextChoices):
+        SELF = "self", _("the person")
+        PARTNER = "partner", _("a partner of their firm")
+        ADMIN = "admin", _("an administrator")
+        # A sign-up never confirmed (services/retention.py).
+        RETENTION = "retention", _("the retention rule")
+
+    erased_at = models.DateTimeField(_("erased at"), auto_now_add=True)
+    requested_by = models.CharField(_("requested by"), max_length=10, choices=By.choices)
+    organisations = models.PositiveIntegerField(_("organisations concerned"), default=0)
+    responses_kept = models.PositiveIntegerField(_("answer sets kept under a pseudonym"), default=0)
+    drafts_deleted = models.PositiveIntegerField(_("unsubmitted answer sets deleted"), default=0)
+    audit_entries_renamed = models.PositiveIntegerField(_("audit entries renamed"), default=0)
+
+    class Meta:
+        ordering = ["-erased_at"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+
+    def __str__(self):
+        return f"{self.get_requested_by_display()} · {self.erased_at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,7 @@ from assessments.charts import ChartView, chart_view
 from assessments.downloads import Sheet
 from assessments.formatting import gap, number, plain, weight
 from assessments.levels import level_label
-from assessments.models import AgreedAnswer, Answer
+from assessments.models import AgreedAnswer, Answer, pseudonym
 
 CHOICES = ("yes", "partly", "no")
 
@@ -104,13 +104,13 @@ class Report:
 
 def page_cache_key(assessment, language: str) -> str:
     """Everything a submitted report shows that is not frozen with its answers."""
-    submitter = assessment.submitted_by
     parts = [
         assessment.pk,
         assessment.submitted_at.isoformat(),
         assessment.bank_id,
         assessment.organisation.name,
-        submitter.get_full_name() or submitter.username if submitter else "",
+        assessment.submitter_name,
+        assessment.names_changed_at.isoformat() if assessment.names_changed_at else "",
         language,
     ]
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -262,7 +262,7 @@ def respondent_labels(assessment, responses: list[dict[int, Answer]]) -> list[st
         response = next(iter(answers.values())).response if answers else None
         if assessment.anonymous or response is None or not response.label:
             number = (response and response.pseudonym_number) or position
-            labels.append(_("Person %(number)s") % {"number": number})
+            labels.append(pseudonym(number))
         else:
             labels.append(response.label)
     return labels

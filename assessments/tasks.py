@@ -25,3 +25,9 @@ def build_export(export_id: int, language: str) -> str:
 
 def purge_export(export_id: int) -> int:
     return services.organisation_export_purge(export_id)
+
+
+def apply_retention() -> str:
+    from django.conf import settings
+
+    return str(services.retention_apply(site_url=settings.SITE_URL))

@@ -22,6 +22,7 @@ urlpatterns = [
     path("account/", views.account_security, name="account_security"),
     # Confirming who asks first, as for a token: it names their sessions' addresses.
     path("account/data.json", reauthentication_required(views.account_data), name="account_data"),
+    path("account/erase/", reauthentication_required(views.account_erase), name="account_erase"),
     path("account/sessions/sign-out/", views.sessions_sign_out, name="sessions_sign_out"),
     # Making a token confirms who asks, like a password change.
     path("account/api-tokens/", reauthentication_required(views.api_tokens), name="api_tokens"),
@@ -167,6 +168,7 @@ urlpatterns = [
     path("firm/invite/", views.firm_invite, name="firm_invite"),
     path("firm/join/<slug:secret>/", views.firm_join, name="firm_join"),
     path("firm/deactivate/", views.firm_deactivate, name="firm_deactivate"),
+    path("firm/erase/", reauthentication_required(views.firm_erase), name="firm_erase"),
     path("firm/clients/<id:organisation_id>/", views.firm_client, name="firm_client"),
     path("firm/webhooks/", views.firm_webhook_add, name="firm_webhook_add"),
     path("firm/webhooks/<id:endpoint_id>/", views.firm_webhook, name="firm_webhook"),

@@ -477,6 +477,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Keeping only what is needed (assessments/services/retention.py): a draft nobody touched
+# for this many days, and a sign-up whose address was not confirmed within this many, are
+# deleted by the daily task, a week after a warning mail.
+DRAFT_RETENTION_DAYS = env_int("DRAFT_RETENTION_DAYS", 365)
+SIGN_UP_RETENTION_DAYS = env_int("SIGN_UP_RETENTION_DAYS", 30)
+RETENTION_WARNING_DAYS = 7
+# Where the app is served, for the links of mails that no request asks for (the daily
+# retention task's warnings).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000/")
+
 # Question notes are free text; a cap keeps one request from storing megabytes.
 ANSWER_NOTE_MAX_LENGTH = 2000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -54,6 +54,7 @@ QUERIES = {
     "admin: access logs": 7,
     "admin: access attempts": 7,
     "admin: authenticators": 4,
+    "admin: erasures": 4,
 }
 
 

@@ -4,6 +4,9 @@ module per domain, as in views/ and services/; these are the names the pages use
 from assessments.selectors.accounts import (
     account_roles,
     api_tokens_of,
+    erasable_by_partner,
+    erasure_scope,
+    organisations_of_person,
     personal_data,
     session_ref,
     sessions_of,
@@ -110,6 +113,9 @@ from assessments.selectors.rounds import (
 from assessments.selectors.shares import share_link_for, share_link_of_team, share_links_of
 
 __all__ = [
+    "erasable_by_partner",
+    "erasure_scope",
+    "organisations_of_person",
     "export_file",
     "exports_of",
     "personal_data",

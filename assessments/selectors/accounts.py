@@ -1,11 +1,20 @@
 """Reads about people's accounts."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from qsessions.models import Session
 
-from assessments.models import ApiToken, Membership
+from assessments.models import (
+    Action,
+    ApiToken,
+    Assessment,
+    Invitation,
+    Membership,
+    OutcomeValue,
+    Response,
+    ShareLink,
+)
 
 
 def account_roles(user) -> set[str]:
@@ -170,3 +179,73 @@ def personal_data(user) -> dict:
             .order_by("timestamp")
         ],
     }
+
+
+def organisations_of_person(person) -> set[int]:
+    """The ids of every organisation whose pages or files may name `person`: those they
+    belong to or were invited to, answered, submitted, owned an action of, entered a
+    figure or made a shared link for."""
+    ids = set(Membership.objects.filter(user=person).values_list("organisation_id", flat=True))
+    ids.update(Invitation.objects.filter(user=person).values_list("organisation_id", flat=True))
+    ids.update(
+        Response.objects.filter(respondent=person).values_list(
+            "assessment__organisation_id", flat=True
+        )
+    )
+    ids.update(
+        Assessment.objects.filter(Q(started_by=person) | Q(submitted_by=person)).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    ids.update(
+        Action.objects.filter(
+            Q(owner=person) | Q(created_by=person) | Q(updated_by=person)
+        ).values_list("organisation_id", flat=True)
+    )
+    ids.update(
+        OutcomeValue.objects.filter(entered_by=person).values_list("organisation_id", flat=True)
+    )
+    ids.update(
+        ShareLink.objects.filter(Q(created_by=person) | Q(revoked_by=person)).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return ids
+
+
+def erasure_scope(person) -> dict:
+    """What erasing `person` would do, counted for the page that asks to confirm it."""
+    responses = Response.objects.filter(respondent=person)
+    own_drafts = Assessment.objects.filter(started_by=person, status="draft")
+    return {
+        "organisations": len(organisations_of_person(person)),
+        "answers_kept": responses.exclude(submitted_at=None).count(),
+        "drafts_deleted": own_drafts.count()
+        + responses.filter(submitted_at=None).exclude(assessment__in=own_drafts).count(),
+        "actions_owned": Action.objects.filter(owner=person).count(),
+    }
+
+
+def erasable_by_partner(partner_firm_id: int, partner, email: str):
+    """The person with address `email` whom a partner of firm `partner_firm_id` may have
+    erased: a member of the firm, or someone whose every organisation is a client of it
+    and who belongs to no other firm; never the partner, nor a staff account. None for
+    anyone else, and for an address without an account alike."""
+    from django.contrib.auth import get_user_model
+
+    person = (
+        get_user_model()
+        .objects.filter(email__iexact=email, is_staff=False, is_superuser=False)
+        .exclude(pk=partner.pk)
+        .select_related("firm_member")
+        .first()
+    )
+    if person is None:
+        return None
+    member = getattr(person, "firm_member", None)
+    if member is not None:
+        return person if member.firm_id == partner_firm_id else None
+    firms = set(
+        Membership.objects.filter(user=person).values_list("organisation__firm_id", flat=True)
+    )
+    return person if firms == {partner_firm_id} else None

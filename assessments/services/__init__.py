@@ -32,6 +32,7 @@ from assessments.services.bank import (
     bank_publish,
 )
 from assessments.services.book import sector_percentile_share
+from assessments.services.erasure import erasure_refusal, person_erase
 from assessments.services.errors import AssessmentError
 from assessments.services.exports import (
     organisation_export_build,
@@ -75,6 +76,7 @@ from assessments.services.plan import (
     action_save,
 )
 from assessments.services.report_files import report_page, report_pdf, report_warm
+from assessments.services.retention import RetentionResult, retention_apply
 from assessments.services.rounds import (
     ANONYMOUS_ROUND_MINIMUM,
     REMINDER_INTERVAL,
@@ -103,6 +105,10 @@ from assessments.services.webhooks import (
 )
 
 __all__ = [
+    "RetentionResult",
+    "retention_apply",
+    "erasure_refusal",
+    "person_erase",
     "organisation_export_build",
     "organisation_export_purge",
     "organisation_export_request",

@@ -364,7 +364,9 @@ def round_close(*, assessment: Assessment, lead) -> Assessment:
         areas, [answers[r.pk] for r in submitted], agreed, assessment.bank.thresholds
     )
     for response in submitted:
-        response.label = "" if assessment.anonymous else response.name
+        # An erased person's answers keep their pseudonym, never a name.
+        erased = response.respondent_id is None
+        response.label = "" if assessment.anonymous or erased else response.name
     if assessment.anonymous:
         numbers = list(range(1, len(submitted) + 1))
         secrets.SystemRandom().shuffle(numbers)

@@ -19,6 +19,7 @@ from assessments.views.assessments import (
     page_not_found,
     server_error,
 )
+from assessments.views.erasure import account_erase, firm_erase
 from assessments.views.exports import organisation_export, organisation_export_download
 from assessments.views.firms import (
     firm,
@@ -86,6 +87,8 @@ from assessments.views.shares import (
 )
 
 __all__ = [
+    "account_erase",
+    "firm_erase",
     "organisation_export",
     "organisation_export_download",
     "account_data",

@@ -22,6 +22,7 @@ from assessments.models import (
     ApiToken,
     AreaResult,
     Assessment,
+    Erasure,
     Firm,
     FirmInvitation,
     FirmMember,
@@ -41,6 +42,9 @@ from assessments.outcomes import MEASURE_BY_CODE
 from assessments.services.mail import hand_to_worker
 from assessments.services.report_files import WARM_TASK
 
+# The hotel's maintenance respondent asked to be erased once the round had closed: the
+# report names him "Persona N", and the admin's list of erasures shows one, not whose.
+DEMO_ERASED = "tomas"
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
 DEMO_SITE = "http://127.0.0.1:8000/"
 # victor's authenticator-app secret, published for the demo only: add it to an app (or
@@ -294,7 +298,12 @@ class Command(BaseCommand):
         if not QuestionBank.objects.filter(version=1).exists():
             call_command("loaddata", "fixtures/question_bank.json", verbosity=0)
         with transaction.atomic():
-            users = {username: self._user(username, *rest) for username, *rest in USERS}
+            erased_before = Erasure.objects.exists()
+            users = {
+                username: self._user(username, *rest)
+                for username, *rest in USERS
+                if not (erased_before and username == DEMO_ERASED)
+            }
             for name, sector, size, country, members in ORGANISATIONS:
                 if name in FOLLOWED_BY_CARMEN:
                     members = {**members, "carmen": CONSULTANT}
@@ -328,6 +337,8 @@ class Command(BaseCommand):
             self._outcomes()
             self._shares(users)
             self._api(users)
+            if not erased_before:
+                services.person_erase(person=users[DEMO_ERASED], requested_by=Erasure.By.SELF)
             if not QuestionBank.objects.filter(version=2).exists():
                 # A draft next version, for the admin to edit and publish.
                 self._imported_draft(users["admin"])
@@ -355,6 +366,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "  marta   manager of two restaurants/hotels (three assessments, a closed "
             "anonymous round, and an open one at El Olivo)"
+        )
+        self.stdout.write(
+            "  (tomas  erased at his own request: the hotel round's report names him by a "
+            "pseudonym, and /admin/assessments/erasure/ shows that it happened, not whose)"
         )
         self.stdout.write(
             "  sofia   respondent in the hotel's closed round of four (report with disagreements)"
@@ -528,6 +543,8 @@ class Command(BaseCommand):
             name=name, defaults={"sector": sector, "size_band": size_band, "country": country}
         )
         for username, role in members.items():
+            if username not in users:  # erased
+                continue
             Membership.objects.get_or_create(
                 user=users[username], organisation=organisation, defaults={"role": role}
             )
