@@ -36,6 +36,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OrganisationDeletion,
     OutgoingMail,
     Question,
     QuestionBank,
@@ -742,6 +743,19 @@ class ErasureAdmin(ReadOnlyTrail, admin.ModelAdmin):
         "audit_entries_renamed",
     )
     list_filter = ("requested_by",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OrganisationDeletion)
+class OrganisationDeletionAdmin(ReadOnlyTrail, admin.ModelAdmin):
+    """Organisations deleted by their managers, out of everyone's reach until their
+    managers restore them or the daily task purges them (services/deletion.py)."""
+
+    list_display = ("organisation", "deleted_at", "purge_after")
+    fields = ("organisation", "deleted_at", "purge_after")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -77,12 +77,21 @@ class ChartView:
         return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
+# How long a drawing is kept: less than the 30 days a deleted organisation waits before
+# its purge, so that no drawing naming it outlives it (services/deletion.py).
+CHART_LIFETIME = 29 * 24 * 3600
+
+
+def drawing_key(key: str) -> str:
+    return f"chart:{DRAWING_VERSION}:{key}"
+
+
 def cached_svg(key: str, spec: dict) -> bytes:
     """The drawing of `spec`, made once and kept in the shared cache under its hash."""
-    svg = cache.get(f"chart:{DRAWING_VERSION}:{key}")
+    svg = cache.get(drawing_key(key))
     if svg is None:
         svg = draw(spec)
-        cache.set(f"chart:{DRAWING_VERSION}:{key}", svg)
+        cache.set(drawing_key(key), svg, timeout=CHART_LIFETIME)
     return svg
 
 

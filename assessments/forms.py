@@ -826,3 +826,19 @@ class ErasureConfirmForm(forms.Form):
 
 class PersonByAddressForm(forms.Form):
     email = forms.EmailField(label=_("Their e-mail address"))
+
+
+class OrganisationDeleteForm(forms.Form):
+    """Typing the organisation's name: a click alone deletes nothing."""
+
+    name = forms.CharField(label=_("Type the organisation's name to confirm"), max_length=200)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_name(self):
+        typed = " ".join(self.cleaned_data["name"].split())
+        if typed.casefold() != " ".join(self.organisation.name.split()).casefold():
+            raise forms.ValidationError(_("That is not this organisation's name."))
+        return typed

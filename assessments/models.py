@@ -1319,3 +1319,36 @@ class Erasure(models.Model):
 
     def __str__(self):
         return f"{self.get_requested_by_display()} · {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class OrganisationDeletion(models.Model):
+    """An organisation its manager deleted: out of everyone's reach at once (its people's
+    memberships and its firm are kept here, not on it), restorable by its managers for
+    RESTORE_DAYS, then purged with everything it holds by the daily task."""
+
+    RESTORE_DAYS = 30
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="deletion"
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
+    purge_after = models.DateTimeField(_("purged after"))
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    firm = models.ForeignKey(
+        Firm, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Its memberships as they were: [{"user": id, "role": …, "is_lead": …, "shares": …}];
+    # an account erased since is left out when it is restored.
+    people = models.JSONField(default=list)
+    # Its managers when it was deleted: they may restore it.
+    restorers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+
+    class Meta:
+        verbose_name = _("deleted organisation")
+        verbose_name_plural = _("deleted organisations")
+        ordering = ["purge_after"]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.purge_after:%Y-%m-%d}"

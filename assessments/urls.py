@@ -169,6 +169,17 @@ urlpatterns = [
     path("firm/join/<slug:secret>/", views.firm_join, name="firm_join"),
     path("firm/deactivate/", views.firm_deactivate, name="firm_deactivate"),
     path("firm/erase/", reauthentication_required(views.firm_erase), name="firm_erase"),
+    path(
+        "organisations/<id:organisation_id>/delete/",
+        reauthentication_required(views.organisation_delete),
+        name="organisation_delete",
+    ),
+    path("organisations/deleted/", views.organisations_deleted, name="organisations_deleted"),
+    path(
+        "organisations/deleted/<id:deletion_id>/restore/",
+        views.organisation_restore,
+        name="organisation_restore",
+    ),
     path("firm/clients/<id:organisation_id>/", views.firm_client, name="firm_client"),
     path("firm/webhooks/", views.firm_webhook_add, name="firm_webhook_add"),
     path("firm/webhooks/<id:endpoint_id>/", views.firm_webhook, name="firm_webhook"),

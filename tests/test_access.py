@@ -27,6 +27,7 @@ OBJECT_IDS = {
     "mail_id",
     "link_id",
     "export_id",
+    "deletion_id",
 }
 
 
@@ -74,6 +75,8 @@ def test_the_walk_finds_the_app_s_object_urls():
         "action_delete",
         "action_restore",
         "mail_retry",
+        "organisation_delete",
+        "organisation_restore",
     } <= names
 
 
@@ -142,14 +145,30 @@ def acme_objects(bank, acme, alice, dave, submitted):
         "mail_id": failed_mail.pk,
         "link_id": link.pk,
         "export_id": export.pk,
+        # A second organisation of alice's, deleted: she may restore it, no one else.
+        "deletion_id": _deleted_organisation_of(alice).pk,
         "what_if_key": what_if_key,
         "kind": kind,
         "key": key,
     }
 
 
+def _deleted_organisation_of(manager):
+    from assessments import services
+    from assessments.models import Membership, Organisation
+
+    shop = Organisation.objects.create(
+        name="Tienda Cerrada", sector="Retail", size_band="micro", country="España"
+    )
+    Membership.objects.create(user=manager, organisation=shop, role="manager")
+    return services.organisation_delete(organisation=shop, user=manager)
+
+
 def snapshot():
+    from assessments.models import OrganisationDeletion
+
     return (
+        list(OrganisationDeletion.objects.order_by("pk").values_list("pk", "organisation_id")),
         list(Assessment.objects.order_by("pk").values_list("pk", "status", "overall_score")),
         list(Answer.objects.order_by("pk").values_list("pk", "choice", "note")),
         list(Response.objects.order_by("pk").values_list("pk", "submitted_at", "reminded_at")),

@@ -403,3 +403,19 @@ def test_a_manager_cannot_reach_the_partner_s_erasure_page(her_traces, firm, dav
     manager = signed_in("dave")
     assert manager.post(reverse("firm_erase"), {"email": ADDRESS}).status_code == 404
     assert get_user_model().objects.filter(pk=elena.pk).exists()
+
+
+def test_an_erasure_asks_who_is_asking_again_once_the_sign_in_is_not_fresh(elena):
+    from orientacion.auth import SIGNED_IN_AT
+
+    her = signed_in(USERNAME)
+    session = her.session
+    session[SIGNED_IN_AT] = 0
+    session.save()
+    for response in (
+        her.get(reverse("account_erase")),
+        her.post(reverse("account_erase"), {"confirm": ADDRESS}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert get_user_model().objects.filter(pk=elena.pk).exists()

@@ -55,6 +55,7 @@ QUERIES = {
     "admin: access attempts": 7,
     "admin: authenticators": 4,
     "admin: erasures": 4,
+    "admin: deleted organisations": 4,
 }
 
 

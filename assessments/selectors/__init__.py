@@ -4,6 +4,7 @@ module per domain, as in views/ and services/; these are the names the pages use
 from assessments.selectors.accounts import (
     account_roles,
     api_tokens_of,
+    deletions_restorable_by,
     erasable_by_partner,
     erasure_scope,
     organisations_of_person,
@@ -113,6 +114,7 @@ from assessments.selectors.rounds import (
 from assessments.selectors.shares import share_link_for, share_link_of_team, share_links_of
 
 __all__ = [
+    "deletions_restorable_by",
     "erasable_by_partner",
     "erasure_scope",
     "organisations_of_person",

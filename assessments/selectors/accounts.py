@@ -11,6 +11,7 @@ from assessments.models import (
     Assessment,
     Invitation,
     Membership,
+    OrganisationDeletion,
     OutcomeValue,
     Response,
     ShareLink,
@@ -210,6 +211,11 @@ def organisations_of_person(person) -> set[int]:
             "organisation_id", flat=True
         )
     )
+    ids.update(
+        OrganisationDeletion.objects.filter(restorers=person).values_list(
+            "organisation_id", flat=True
+        )
+    )
     return ids
 
 
@@ -249,3 +255,12 @@ def erasable_by_partner(partner_firm_id: int, partner, email: str):
         Membership.objects.filter(user=person).values_list("organisation__firm_id", flat=True)
     )
     return person if firms == {partner_firm_id} else None
+
+
+def deletions_restorable_by(user):
+    """The organisations `user` managed that were deleted and are not purged yet."""
+    return (
+        OrganisationDeletion.objects.filter(restorers=user)
+        .select_related("organisation", "deleted_by")
+        .order_by("purge_after")
+    )

@@ -32,6 +32,12 @@ from assessments.services.bank import (
     bank_publish,
 )
 from assessments.services.book import sector_percentile_share
+from assessments.services.deletion import (
+    deletions_purge,
+    organisation_delete,
+    organisation_purge,
+    organisation_restore,
+)
 from assessments.services.erasure import erasure_refusal, person_erase
 from assessments.services.errors import AssessmentError
 from assessments.services.exports import (
@@ -105,6 +111,10 @@ from assessments.services.webhooks import (
 )
 
 __all__ = [
+    "deletions_purge",
+    "organisation_delete",
+    "organisation_purge",
+    "organisation_restore",
     "RetentionResult",
     "retention_apply",
     "erasure_refusal",

@@ -29,7 +29,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments import reports, selectors
+from assessments import selectors
 from assessments.models import (
     Action,
     Answer,
@@ -47,6 +47,7 @@ from assessments.models import (
     pseudonym,
 )
 from assessments.services.errors import AssessmentError
+from assessments.services.report_files import report_cache_keys
 
 # Shorter texts than this are not searched for in other people's words: a two-letter
 # username would rename every word that happens to be spelt alike.
@@ -135,7 +136,7 @@ def person_erase(*, person, requested_by: str) -> Erasure:
             .select_related("organisation", "submitted_by")
             .order_by("pk")
         )
-        stale_keys = _report_cache_keys(reports_shown)
+        stale_keys = report_cache_keys(reports_shown)
 
         erasure = Erasure.objects.create(
             requested_by=requested_by, organisations=len(organisation_ids)
@@ -179,23 +180,6 @@ def person_erase(*, person, requested_by: str) -> Erasure:
         selectors.book_changed()
         transaction.on_commit(lambda: _forget_cached(stale_keys))
     return erasure
-
-
-def _report_cache_keys(assessments) -> list[tuple[str, str]]:
-    """(cache alias, key) of every copy of these reports and their PDFs, in every
-    language and variant: keyed by the names they show, so worked out before the change."""
-    from assessments.services.report_files import SHARED, SHARED_WITH_NAMES
-
-    keys = []
-    for assessment in assessments:
-        for language, _name in settings.LANGUAGES:
-            page = reports.page_cache_key(assessment, language)
-            keys += [("pages", page)]
-            keys += [("pages", f"{page}:{variant}") for variant in (SHARED, SHARED_WITH_NAMES)]
-            pdf = reports.pdf_cache_key(assessment, language)
-            for variant in (pdf, f"{pdf}:no-names"):
-                keys += [("default", variant), ("default", f"{variant}:failed")]
-    return keys
 
 
 def _forget_cached(keys) -> None:

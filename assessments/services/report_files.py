@@ -105,6 +105,21 @@ def _made_pdf(assessment, request, hide_names=False) -> bytes:
     return downloads.pdf_bytes(html, time_limit_seconds=settings.PDF_TIME_LIMIT)
 
 
+def report_cache_keys(assessments) -> list[tuple[str, str]]:
+    """(cache alias, key) of every copy of these reports and their PDFs, in every
+    language and variant: keyed by the names they show, so worked out before the change."""
+    keys = []
+    for assessment in assessments:
+        for language, _name in settings.LANGUAGES:
+            page = reports.page_cache_key(assessment, language)
+            keys += [("pages", page)]
+            keys += [("pages", f"{page}:{variant}") for variant in (SHARED, SHARED_WITH_NAMES)]
+            pdf = reports.pdf_cache_key(assessment, language)
+            for variant in (pdf, f"{pdf}:no-names"):
+                keys += [("default", variant), ("default", f"{variant}:failed")]
+    return keys
+
+
 def report_warm_queue(assessment: Assessment) -> None:
     """Queue the warm-up in the transaction that submits or closes the assessment."""
     async_task(WARM_TASK, assessment.pk, task_name=f"warm-report-{assessment.pk}")

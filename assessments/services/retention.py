@@ -1,8 +1,9 @@
-"""Keeping only what is needed: drafts nobody has touched for DRAFT_RETENTION_DAYS and
-sign-ups whose address was never confirmed within SIGN_UP_RETENTION_DAYS are deleted by a
-daily task, each after a warning mailed a week before (RETENTION_WARNING_DAYS). Touching
-a draft, or confirming the address, keeps it; a draft touched after its warning needs a
-new one before it can go.
+"""Keeping only what is needed, the daily task: drafts nobody has touched for
+DRAFT_RETENTION_DAYS and sign-ups whose address was never confirmed within
+SIGN_UP_RETENTION_DAYS are deleted, each after a warning mailed a week before
+(RETENTION_WARNING_DAYS), and deleted organisations whose 30 days to be restored have
+passed are purged (services/deletion.py). Touching a draft, or confirming the address,
+keeps it; a draft touched after its warning needs a new one before it can go.
 
 The warning mail is itself the record that a warning was given: a draft or a sign-up is
 deleted only once a warning about it, sent after its last change, is a week old. So a
@@ -22,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Erasure, Membership, Organisation, OutgoingMail
+from assessments.services.deletion import deletions_purge
 from assessments.services.erasure import person_erase
 from assessments.services.mail import composes, mail_queue
 
@@ -34,6 +36,7 @@ class RetentionResult:
     drafts_deleted: int
     sign_ups_warned: int
     sign_ups_deleted: int
+    organisations_purged: int = 0
 
 
 def _warned(kind_filter: Q, since_field: str):
@@ -124,7 +127,9 @@ def retention_apply(*, site_url: str, now=None) -> RetentionResult:
                 user=person,
             )
         sign_ups_warned += 1
-    return RetentionResult(drafts_warned, drafts_deleted, sign_ups_warned, sign_ups_deleted)
+    # Deleted organisations whose 30 days to restore have passed.
+    purged = deletions_purge(now)
+    return RetentionResult(drafts_warned, drafts_deleted, sign_ups_warned, sign_ups_deleted, purged)
 
 
 def _sign_up_delete(person) -> None:

@@ -194,7 +194,8 @@ def round_remind(*, assessment: Assessment, lead, response_id: int, site_url: st
     """Another e-mail to a respondent who has not submitted; at most one a day each."""
     assessment = _lead_lock(assessment, lead)
     response = (
-        Response.objects.select_for_update()
+        # Only the response's row: its respondent may be none (erased), an outer join.
+        Response.objects.select_for_update(of=("self",))
         .select_related("respondent")
         .filter(assessment=assessment, pk=response_id)
         .first()

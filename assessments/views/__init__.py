@@ -19,6 +19,11 @@ from assessments.views.assessments import (
     page_not_found,
     server_error,
 )
+from assessments.views.deletion import (
+    organisation_delete,
+    organisation_restore,
+    organisations_deleted,
+)
 from assessments.views.erasure import account_erase, firm_erase
 from assessments.views.exports import organisation_export, organisation_export_download
 from assessments.views.firms import (
@@ -87,6 +92,9 @@ from assessments.views.shares import (
 )
 
 __all__ = [
+    "organisation_delete",
+    "organisation_restore",
+    "organisations_deleted",
     "account_erase",
     "firm_erase",
     "organisation_export",

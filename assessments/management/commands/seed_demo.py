@@ -29,6 +29,7 @@ from assessments.models import (
     Invitation,
     Membership,
     Organisation,
+    OrganisationDeletion,
     OutcomeValue,
     OutgoingMail,
     Question,
@@ -45,6 +46,7 @@ from assessments.services.report_files import WARM_TASK
 # The hotel's maintenance respondent asked to be erased once the round had closed: the
 # report names him "Persona N", and the admin's list of erasures shows one, not whose.
 DEMO_ERASED = "tomas"
+DEMO_DELETED = "Librería El Faro"
 DEMO_PASSWORD = "orientacion-demo"  # noqa: S105 -- published demo credentials
 DEMO_SITE = "http://127.0.0.1:8000/"
 # victor's authenticator-app secret, published for the demo only: add it to an app (or
@@ -337,6 +339,7 @@ class Command(BaseCommand):
             self._outcomes()
             self._shares(users)
             self._api(users)
+            self._deleted_organisation(users["ana"])
             if not erased_before:
                 services.person_erase(person=users[DEMO_ERASED], requested_by=Erasure.By.SELF)
             if not QuestionBank.objects.filter(version=2).exists():
@@ -353,7 +356,8 @@ class Command(BaseCommand):
             "at /admin/"
         )
         self.stdout.write(
-            "  ana     manager of Hotel Brisa del Mar (two reports, and a closed round of four)"
+            "  ana     manager of Hotel Brisa del Mar (two reports, and a closed round of four); "
+            "a shop she deleted waits on her 'Organizaciones borradas' page to be restored"
         )
         self.stdout.write(
             "  luis    manager of Talleres Norte (a report, a half-answered draft, and an open "
@@ -398,6 +402,22 @@ class Command(BaseCommand):
         self.stdout.write(
             "  jordi   manager of Metalúrgica Ibérica: action plan, what-if, the previous plan "
             "judged, and 'Consultores' (carmen follows it; victor is invited)"
+        )
+
+    def _deleted_organisation(self, ana):
+        """A shop ana no longer runs, deleted five days ago: out of everyone's reach, on
+        her "Deleted organisations" page to restore for 25 more days."""
+        if Organisation.objects.filter(name=DEMO_DELETED).exists():
+            return
+        shop = Organisation.objects.create(
+            name=DEMO_DELETED, sector="Comercio", size_band="micro", country="España"
+        )
+        Membership.objects.create(user=ana, organisation=shop, role=MANAGER)
+        deletion = services.organisation_delete(organisation=shop, user=ana)
+        five_days_ago = timezone.now() - timedelta(days=5)
+        OrganisationDeletion.objects.filter(pk=deletion.pk).update(
+            deleted_at=five_days_ago,
+            purge_after=five_days_ago + timedelta(days=OrganisationDeletion.RESTORE_DAYS),
         )
 
     def _api(self, users):
