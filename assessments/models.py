@@ -25,6 +25,12 @@ def pseudonym(number) -> str:
     return gettext("Person %(number)s") % {"number": number}
 
 
+def _name_or_pseudonym(person, number) -> str:
+    if person is not None:
+        return person.get_full_name() or person.get_username()
+    return pseudonym(number) if number else ""
+
+
 class Translated:
     """Read `<field>_es` or `<field>_en` by the active language, falling back to Spanish.
 
@@ -549,20 +555,14 @@ class Assessment(models.Model):
     def submitter_name(self) -> str:
         """Who submitted it (closed it, for a round), as its report says: their name, or
         the pseudonym they were given when erased (`submitted_by` must be fetched)."""
-        person = self.submitted_by
-        if person is not None:
-            return person.get_full_name() or person.get_username()
-        return pseudonym(self.submitter_pseudonym) if self.submitter_pseudonym else ""
+        return _name_or_pseudonym(self.submitted_by, self.submitter_pseudonym)
 
     @property
     def starter_name(self) -> str:
         """Who started it (`started_by` must be fetched): the one who submits a plain
         assessment and closes a round, so an erased starter has the submitter's
         pseudonym."""
-        person = self.started_by
-        if person is not None:
-            return person.get_full_name() or person.get_username()
-        return pseudonym(self.submitter_pseudonym) if self.submitter_pseudonym else ""
+        return _name_or_pseudonym(self.started_by, self.submitter_pseudonym)
 
     @property
     def is_several(self) -> bool:

@@ -15,7 +15,9 @@ worker of two servers; the Content-Security-Policy and Cache-Control
 headers of each kind of page; and, for a round's lead inviting an address that has an
 account against a new one, the time of each start and whether the lead's pages differ;
 how 200 sign-ups from one client address are answered; and a sign-up for an address with
-an account against a new one: the time of each and whether the answers differ.
+an account against a new one: the time of each and whether the answers differ; and a
+partner's request to erase an address outside her firm that has an account against one
+without: the time of each and whether the answers differ.
 Every request goes to 127.0.0.1 and the servers stop at the end.
 """
 
@@ -476,6 +478,39 @@ def sign_up_timing(url: str, pairs: int) -> tuple[list[float], list[float], int]
     return times["existing"], times["new"], differing
 
 
+def partner_erasure_lookup(url: str, pairs: int) -> tuple[list[float], list[float], int]:
+    """carmen, a partner, asks to erase people outside her firm: an address with an
+    account (another firm's partner, a client of no firm of hers) and one without,
+    alternating. The time of each POST, and how many answers (status and page, address and
+    CSRF token aside) differ from the first unknown address's."""
+    outside = ["dario", "raul"]
+    browser = live.Browser()
+    browser.sign_in(url, "carmen", PASSWORD)
+    page = url + "/firm/erase/"
+    times = {"existing": [], "new": []}
+    answers = {"existing": [], "new": []}
+    for n in range(pairs):
+        for kind in ("existing", "new"):
+            address = (
+                f"{outside[n % len(outside)]}@demo.orientacion.test"
+                if kind == "existing"
+                else f"nadie.{n}.{os.getpid()}@example.com"
+            )
+            form = browser.request(page)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+            began = time.perf_counter()
+            response = browser.request(
+                page, {"email": address, "csrfmiddlewaretoken": token}, {"Referer": page}
+            )
+            times[kind].append((time.perf_counter() - began) * 1000)
+            answers[kind].append(
+                (response.status, _without_ids(response.text.replace(address, "ADDRESS")))
+            )
+    reference = answers["new"][0]
+    differing = sum(answer != reference for answer in answers["existing"] + answers["new"])
+    return times["existing"], times["new"], differing
+
+
 def _print_times(rows) -> None:
     for label, times in rows:
         ordered = sorted(times)
@@ -562,6 +597,18 @@ def main():
         print(
             f"    lead's round pages differing from the others (ids and address aside): {differing}"
         )
+        # The partner signs in with her password alone here: the lookup is what is timed.
+        with live.gunicorn(
+            {**environment, "SECOND_FACTOR_REQUIRED_FOR": "none"}, workers=2, project=project
+        ) as url:
+            erase_pairs = 80
+            existing, new, differing = partner_erasure_lookup(url, erase_pairs)
+        print(
+            "  a partner asking to erase an address outside her firm that has an account vs "
+            f"one without ({erase_pairs} each, alternating, ms):"
+        )
+        _print_times((("with an account", existing), ("no account", new)))
+        print(f"    answers differing from the others (address aside): {differing}")
         # Behind one trusted proxy, so that each request can come from an address of its own.
         with live.gunicorn(
             {**environment, "TRUSTED_PROXY_COUNT": "1"}, workers=2, project=project

@@ -12,7 +12,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -31,7 +30,7 @@ from assessments.models import (
     WebhookDelivery,
 )
 from assessments.services.errors import AssessmentError
-from assessments.services.report_files import report_cache_keys
+from assessments.services.report_files import forget_cached, report_cache_keys
 
 
 def organisation_delete(*, organisation, user) -> OrganisationDeletion:
@@ -139,7 +138,7 @@ def organisation_purge(organisation_id: int) -> None:
         with disable_auditlog():  # its rows going would be recorded, naming it again
             organisation.delete()
         selectors.book_changed()
-        transaction.on_commit(lambda: _forget(stale))
+        transaction.on_commit(lambda: forget_cached(stale))
 
 
 def _chart_keys(assessments) -> list[tuple[str, str]]:
@@ -155,14 +154,6 @@ def _chart_keys(assessments) -> list[tuple[str, str]]:
                 report = reports.build_report(assessment, *inputs)
             keys += [("default", charts.drawing_key(c.key)) for c in report.charts]
     return keys
-
-
-def _forget(keys) -> None:
-    by_alias: dict[str, list[str]] = {}
-    for alias, key in keys:
-        by_alias.setdefault(alias, []).append(key)
-    for alias, alias_keys in by_alias.items():
-        caches[alias].delete_many(alias_keys)
 
 
 def _with_an_organisation():

@@ -22,7 +22,6 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Max, Q, TextField
 from django.db.models.functions import Cast
@@ -47,7 +46,7 @@ from assessments.models import (
     pseudonym,
 )
 from assessments.services.errors import AssessmentError
-from assessments.services.report_files import report_cache_keys
+from assessments.services.report_files import forget_cached, report_cache_keys
 
 # Shorter texts than this are not searched for in other people's words: a two-letter
 # username would rename every word that happens to be spelt alike.
@@ -178,16 +177,8 @@ def person_erase(*, person, requested_by: str) -> Erasure:
         erasure.audit_entries_renamed = audit_entries
         erasure.save()
         selectors.book_changed()
-        transaction.on_commit(lambda: _forget_cached(stale_keys))
+        transaction.on_commit(lambda: forget_cached(stale_keys))
     return erasure
-
-
-def _forget_cached(keys) -> None:
-    by_alias: dict[str, list[str]] = {}
-    for alias, key in keys:
-        by_alias.setdefault(alias, []).append(key)
-    for alias, alias_keys in by_alias.items():
-        caches[alias].delete_many(alias_keys)
 
 
 def _drop_unsubmitted(person) -> int:

@@ -120,6 +120,15 @@ def report_cache_keys(assessments) -> list[tuple[str, str]]:
     return keys
 
 
+def forget_cached(keys) -> None:
+    """Drop these (cache alias, key) entries, each alias in one call."""
+    by_alias: dict[str, list[str]] = {}
+    for alias, key in keys:
+        by_alias.setdefault(alias, []).append(key)
+    for alias, alias_keys in by_alias.items():
+        caches[alias].delete_many(alias_keys)
+
+
 def report_warm_queue(assessment: Assessment) -> None:
     """Queue the warm-up in the transaction that submits or closes the assessment."""
     async_task(WARM_TASK, assessment.pk, task_name=f"warm-report-{assessment.pk}")
