@@ -79,9 +79,18 @@ QUERY_HOPS_BY_ROUTE = {
     "auditlog_logentry_changelist": 1,
     "qsessions_session_changelist": 1,
 }
-# The audit trail's entries are one page each, alike but for what they record: the first
-# few are walked, and links to the others counted and left, as the sample clients' are.
-ALIKE_PAGES_WALKED = {"auditlog_logentry_change": 25, "auditlog_logentry_history": 25}
+# Pages and files alike but for the figures in them: the first few of each are walked,
+# and links to the others counted and left, as the sample clients' are. The audit trail's
+# entries; the what-if's drawing of each set of marks (some 500 for a consultant, each a
+# matplotlib drawing of the same code); the plan's files for each of its filters.
+ALIKE_PAGES_WALKED = {
+    "auditlog_logentry_change": 25,
+    "auditlog_logentry_history": 25,
+    "what_if_chart": 25,
+    "plan_csv": 25,
+    "plan_xlsx": 25,
+    "plan_ics": 25,
+}
 # Above what the demo renders; reaching it means the crawl no longer converges.
 MAX_PAGES = 4000  # the longest crawl, the consultant's, visits some 2,070 (2026-12-07)
 
@@ -463,7 +472,7 @@ def test_every_link_and_get_form_works_for(role, demo_data, capsys, settings):
         print(
             f"\ncrawl {role}: {report.pages} URLs, {len(report.kinds)} kinds of page, "
             f"{report.languages_switched} language switches, "
-            f"{report.samples_left} links to other sample clients' and audit entries' pages left"
+            f"{report.samples_left} links to other sample clients' pages and to alike pages left"
         )
     assert not report.problems, "\n".join(report.problems)
     assert report.languages_switched >= 2  # the switcher is on every page, signed in or not

@@ -794,3 +794,45 @@ def test_a_manager_shares_a_report_a_stranger_reads_it_and_the_manager_revokes_i
     gone = stranger.page.goto(link)
     assert gone.status == 404
     assert "Este enlace no abre nada" in stranger.page.inner_text("main")
+
+
+def test_a_respondent_erases_her_account_and_a_manager_restores_a_deleted_shop(visit):
+    """sofía erases her account from her account page; the hotel round's report, which
+    named her, names her by a pseudonym with the same scores; ana restores the shop she
+    deleted, and it is back on her home page."""
+    hotel_round = Assessment.objects.get(organisation__name="Hotel Brisa del Mar", is_round=True)
+    scores = (
+        hotel_round.overall_score,
+        sorted(AreaResult.objects.filter(assessment=hotel_round).values_list("area_id", "score")),
+    )
+    ana = visit("ana")
+    ana.goto(f"/assessments/{hotel_round.pk}/report/")
+    assert "Sofía Martín" in ana.page.inner_text("main")
+
+    sofia = visit("sofia")
+    sofia.goto("/account/")
+    sofia.page.click("main a:has-text('Borrar mi cuenta')")
+    assert "Qué se queda" in sofia.page.inner_text("main")
+    sofia.shot("erase")
+    assert sofia.accessibility_violations() == []
+    sofia.page.fill("#id_confirm", "sofia@demo.orientacion.test")
+    sofia.page.click("main form button.btn-danger")
+    sofia.page.wait_for_url(re.compile(r".*/accounts/login/.*"))
+    assert not get_user_model().objects.filter(username="sofia").exists()
+
+    ana.goto(f"/assessments/{hotel_round.pk}/report/")
+    report = ana.page.inner_text("main")
+    assert "Sofía" not in report and "Persona" in report
+    hotel_round.refresh_from_db()
+    assert (
+        hotel_round.overall_score,
+        sorted(AreaResult.objects.filter(assessment=hotel_round).values_list("area_id", "score")),
+    ) == scores
+
+    ana.goto("/")
+    assert "Librería El Faro" not in ana.page.inner_text("main")
+    ana.page.click("text=Organizaciones borradas en los últimos 30 días")
+    assert ana.accessibility_violations() == []
+    ana.page.locator("tr", has_text="Librería El Faro").locator("button").click()
+    ana.page.wait_for_url(ana.base_url + "/")
+    assert "Librería El Faro" in ana.page.inner_text("main")
