@@ -65,20 +65,10 @@ MAX_QUERY_HOPS = 2
 # pair, some 400 pages per report).
 # The book's outcomes page likewise: each group, score and measure alone is one hop; the
 # pairs are the same page with other figures.
-# Other libraries' admin lists (the task queue's schedules, sign-in records, the audit
-# trail) are those libraries' code: each sort and filter alone is one hop.
-QUERY_HOPS_BY_ROUTE = {
-    "what_if": 1,
-    "book_outcomes": 1,
-    "django_q_schedule_changelist": 1,
-    "django_q_success_changelist": 1,
-    "django_q_failure_changelist": 1,
-    "axes_accesslog_changelist": 1,
-    "axes_accessattempt_changelist": 1,
-    "axes_accessfailurelog_changelist": 1,
-    "auditlog_logentry_changelist": 1,
-    "qsessions_session_changelist": 1,
-}
+# The admin's lists sort and filter with Django's own code: each sort and filter alone
+# is one hop there.
+QUERY_HOPS_BY_ROUTE = {"what_if": 1, "book_outcomes": 1}
+ADMIN_LIST_HOPS = 1
 # Pages and files alike but for the figures in them: the first few of each are walked,
 # and links to the others counted and left, as the sample clients' are. The audit trail's
 # entries; the what-if's drawing of each set of marks (some 500 for a consultant, each a
@@ -311,13 +301,16 @@ class Crawler:
             hops = page.query_hops + 1
         else:
             hops = 1 if parts.query else 0
-        if hops > QUERY_HOPS_BY_ROUTE.get(_route(parts.path), MAX_QUERY_HOPS):
+        route = _route(parts.path)
+        limit = QUERY_HOPS_BY_ROUTE.get(route, MAX_QUERY_HOPS)
+        if route and route.endswith("_changelist"):
+            limit = ADMIN_LIST_HOPS
+        if hops > limit:
             return
         key = _normalised(absolute)
         if key in self.seen:
             return
         self.seen.add(key)
-        route = _route(parts.path)
         if route in ALIKE_PAGES_WALKED:
             if self.alike_walked.get(route, 0) >= ALIKE_PAGES_WALKED[route]:
                 self.report.samples_left += 1

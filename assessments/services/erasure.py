@@ -155,6 +155,7 @@ def person_erase(*, person, requested_by: str) -> Erasure:
             _rename_in_others_words(who, organisation_ids, written_as)
         audit_entries = _rename_in_audit_trails(person, who, written_as)
         _forget_sign_in_records(who)
+        _forget_failed_tasks(who)
         OutgoingMail.objects.filter(
             Q(user=person) | Q(invitation__user=person) | Q(firm_invitation__user=person)
         ).delete()
@@ -323,3 +324,19 @@ def _forget_sign_in_records(who: Identifiers) -> None:
     if typed:
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             model.objects.filter(typed).delete()
+
+
+def _forget_failed_tasks(who: Identifiers) -> None:
+    """The task queue keeps a failed task with its arguments (an address a password reset
+    was asked for): those that name them go."""
+    from django_q.models import Task
+
+    if not who.texts:
+        return
+    pattern = who.pattern
+    doomed = [
+        task.pk
+        for task in Task.objects.only("id", "args", "kwargs", "result").iterator()
+        if pattern.search(repr((task.args, task.kwargs, task.result)))
+    ]
+    Task.objects.filter(pk__in=doomed).delete()
