@@ -136,8 +136,8 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
             + ["started", "submitted by", "submitted", "overall score", "maturity level"]
             + ["respondents", "agreement"],
             [
-                [a.pk, a.status, a.bank.version, a.is_round, a.anonymous, _person(a.started_by)]
-                + [_when(a.created_at), _person(a.submitted_by), _when(a.submitted_at)]
+                [a.pk, a.status, a.bank.version, a.is_round, a.anonymous, a.starter_name]
+                + [_when(a.created_at), a.submitter_name, _when(a.submitted_at)]
                 + [a.overall_score, a.maturity_level, a.respondent_count, a.agreement]
                 for a in assessments
             ],
@@ -215,7 +215,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
 def _draft_rows(assessment) -> list[dict]:
     return [
         {
-            "respondent": _person(assessment.started_by),
+            "respondent": assessment.starter_name,
             "area": a.question.area.code,
             "question": a.question.number,
             "choice": a.choice,
