@@ -180,3 +180,71 @@ def test_no_tampered_form_makes_a_server_error(pages, data):
     if response.status_code == 400:
         assert OutcomeValue.objects.count() == outcomes  # a refused form saves nothing
     assert ShareLink.objects.filter(label="").count() == 0
+
+
+# The erasure and deletion pages, each used by whoever may use it (the manager, the firm's
+# partner) with anything at all in their queries and forms: refused with a message or a
+# 404, never a server error, and nobody erased, nothing deleted or restored.
+ERASURE_FORMS = {
+    "account_erase": ("alice", ["confirm"]),
+    "firm_erase": ("charlie", ["email", "confirm"]),
+    "organisation_delete": ("alice", ["name"]),
+    "organisation_restore": ("alice", []),
+    "organisations_deleted": ("alice", []),
+}
+
+
+@pytest.fixture
+def erasure_pages(acme, alice, charlie, dave):
+    from assessments import services
+    from assessments.models import Firm, FirmMember, Membership, Organisation
+    from tests.conftest import client_for
+
+    firm = Firm.objects.create(name="Consultoría Sur")
+    FirmMember.objects.create(firm=firm, user=charlie, role=FirmMember.Role.PARTNER)
+    Organisation.objects.filter(pk=acme.pk).update(firm=firm)
+    for person in (alice, dave):
+        person.email = f"{person.username}@acme.test"
+        person.save()
+    shop = Organisation.objects.create(
+        name="Tienda de Dave", sector="Retail", size_band="micro", country="España"
+    )
+    Membership.objects.create(user=dave, organisation=shop, role="manager")
+    daves = services.organisation_delete(organisation=shop, user=dave)
+    clients = {
+        name: client_for(Client(raise_request_exception=False), person)
+        for name, person in (("alice", alice), ("charlie", charlie))
+    }
+    return clients, acme, daves
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_tampered_erasure_or_deletion_form_makes_a_server_error(erasure_pages, data):
+    from django.contrib.auth import get_user_model
+
+    from assessments.models import Erasure, OrganisationDeletion
+
+    clients, acme, daves = erasure_pages
+    name = data.draw(st.sampled_from(sorted(ERASURE_FORMS)), label="form")
+    who, fields = ERASURE_FORMS[name]
+    if name == "organisation_delete":
+        args = [acme.pk]
+    elif name == "organisation_restore":  # dave's deleted shop, or no deletion at all
+        args = [data.draw(st.sampled_from([daves.pk, 10**17]), label="deletion")]
+    else:
+        args = []
+    chosen = data.draw(st.lists(st.sampled_from([*fields, "extra"]), max_size=4), label="fields")
+    body = {
+        field: data.draw(st.lists(values, min_size=1, max_size=2), label=field) for field in chosen
+    }
+    before = (get_user_model().objects.count(), list(OrganisationDeletion.objects.all()))
+    method = data.draw(st.sampled_from(["get", "post"]), label="method")
+    response = getattr(clients[who], method)(reverse(name, args=args), body)
+    assert response.status_code < 500, (name, method, body, response.status_code)
+    assert (get_user_model().objects.count(), list(OrganisationDeletion.objects.all())) == before
+    assert not Erasure.objects.exists()
