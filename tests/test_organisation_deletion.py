@@ -2,18 +2,13 @@
 managers for 30 days, then purged by the daily task with every row, cache entry and
 record of it, and nothing of another organisation."""
 
-import contextlib
-import pickle
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
-from django.conf import settings
-from django.core.cache import caches
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -33,7 +28,7 @@ from assessments.models import (
 )
 from assessments.services.mail import mail_queue
 from tests.conftest import all_choices, answer_inputs, client_for, make_user
-from tests.test_erasure import signed_in
+from tests.test_erasure import cache_entries, signed_in
 
 NAME = "Acme Galáctica"
 SITE = "http://testserver/"
@@ -180,48 +175,12 @@ def referencing_rows(organisation_id: int, name: str) -> list[str]:
     return found
 
 
-def live_cache_entries(at: float) -> list[bytes]:
-    """The raw bytes of every cache entry still alive at time `at` (seconds)."""
-    entries = []
-    for alias, config in settings.CACHES.items():
-        cache = caches[alias]
-        backend = config["BACKEND"]
-        if backend.endswith("LocMemCache"):
-            entries += [
-                value
-                for key, value in cache._cache.items()
-                if cache._expire_info.get(key) is None or cache._expire_info[key] > at
-            ]
-        elif backend.endswith("FileBasedCache"):
-            for path in Path(cache._dir).glob("*.djcache"):
-                with path.open("rb") as file:
-                    expiry = pickle.load(file)  # noqa: S301 -- the test's own cache files
-                    if expiry is None or expiry > at:
-                        entries.append(file.read())
-        else:
-            client = cache.client.get_client()
-            for key in client.scan_iter("*"):
-                ttl = client.ttl(key)
-                if ttl < 0 or time.time() + ttl > at:
-                    entries.append(client.get(key) or b"")
-    return entries
-
-
-def names(raw: bytes, name: str) -> bool:
-    import zlib
-
-    candidates = [raw]
-    with contextlib.suppress(zlib.error):
-        candidates.append(zlib.decompress(raw))
-    return any(name.encode() in c for c in candidates)
-
-
 def test_after_30_days_the_daily_task_purges_it_and_everything_of_it(
     acme_in_use, acme, bravo, alice, bob, django_capture_on_commit_callbacks
 ):
     acme_id = acme.pk
     assert referencing_rows(acme_id, NAME)
-    assert any(names(raw, NAME) for raw in live_cache_entries(time.time()))
+    assert any(NAME.encode() in raw for raw in cache_entries(alive_at=time.time()))
     bravo_before = (
         Assessment.objects.filter(organisation=bravo).count(),
         LogEntry.objects.filter(object_repr__icontains="Bravo").count(),
@@ -241,7 +200,9 @@ def test_after_30_days_the_daily_task_purges_it_and_everything_of_it(
     assert not Organisation.objects.filter(pk=acme_id).exists()
     assert referencing_rows(acme_id, NAME) == []
     # Nothing the cache holds, or would still hand out on the day of the purge, names it.
-    naming = [raw[:80] for raw in live_cache_entries(purge_day.timestamp()) if names(raw, NAME)]
+    naming = [
+        raw[:80] for raw in cache_entries(alive_at=purge_day.timestamp()) if NAME.encode() in raw
+    ]
     assert naming == []
     # Bravo is untouched: its assessment, its manager's report.
     assert (

@@ -1,5 +1,6 @@
 """Reads about people's accounts."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -237,8 +238,6 @@ def erasable_by_partner(partner_firm_id: int, partner, email: str):
     erased: a member of the firm, or someone whose every organisation is a client of it
     and who belongs to no other firm; never the partner, nor a staff account. None for
     anyone else, and for an address without an account alike."""
-    from django.contrib.auth import get_user_model
-
     person = (
         get_user_model()
         .objects.filter(email__iexact=email, is_staff=False, is_superuser=False)

@@ -11,6 +11,7 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry as AdminLogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
@@ -85,8 +86,6 @@ def organisation_restore(*, deletion_id: int, user) -> Organisation:
         if deletion is None or not deletion.restorers.filter(pk=user.pk).exists():
             raise AssessmentError(_("That organisation cannot be restored by you."))
         organisation = deletion.organisation
-        from django.contrib.auth import get_user_model
-
         existing = set(
             get_user_model()
             .objects.filter(pk__in=[p["user"] for p in deletion.people], is_active=True)
@@ -115,12 +114,14 @@ def organisation_restore(*, deletion_id: int, user) -> Organisation:
 def deletions_purge(now=None) -> int:
     """The daily task's part: purge every organisation whose 30 days have passed."""
     now = now or timezone.now()
-    due = OrganisationDeletion.objects.filter(purge_after__lte=now)
-    purged = 0
-    for organisation_id in due.values_list("organisation_id", flat=True):
+    due = list(
+        OrganisationDeletion.objects.filter(purge_after__lte=now).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    for organisation_id in due:
         organisation_purge(organisation_id)
-        purged += 1
-    return purged
+    return len(due)
 
 
 def organisation_purge(organisation_id: int) -> None:
@@ -156,16 +157,17 @@ def _chart_keys(assessments) -> list[tuple[str, str]]:
     return keys
 
 
-def _with_an_organisation():
-    """The models whose rows belong to one organisation (a foreign key to it)."""
-    return [
-        model
-        for model in apps.get_app_config("assessments").get_models()
-        if any(
-            f.is_relation and f.many_to_one and f.related_model is Organisation
+def _with_an_organisation() -> dict:
+    """The models whose rows belong to an organisation → their foreign keys to it."""
+    links = {
+        model: [
+            f.name
             for f in model._meta.concrete_fields
-        )
-    ]
+            if f.is_relation and f.many_to_one and f.related_model is Organisation
+        ]
+        for model in apps.get_app_config("assessments").get_models()
+    }
+    return {model: names for model, names in links.items() if names}
 
 
 def _forget_audit_entries(organisation) -> None:
@@ -174,12 +176,7 @@ def _forget_audit_entries(organisation) -> None:
     history of the same objects."""
     pk = str(organisation.pk)
     by_type = {ContentType.objects.get_for_model(Organisation).pk: {pk}}
-    for model in _with_an_organisation():
-        links = [
-            f.name
-            for f in model._meta.concrete_fields
-            if f.is_relation and f.many_to_one and f.related_model is Organisation
-        ]
+    for model, links in _with_an_organisation().items():
         query = Q()
         for link in links:
             query |= Q(**{link: organisation})

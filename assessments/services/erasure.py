@@ -105,7 +105,7 @@ def renamed(value, pattern: re.Pattern, replacement: str):
 
 def erasure_refusal(person) -> str | None:
     """Why `person` cannot be erased now, or None."""
-    member = FirmMember.objects.filter(user=person, is_active=True).select_related("firm").first()
+    member = FirmMember.objects.filter(user=person, is_active=True).first()
     if member is not None and member.role == FirmMember.Role.PARTNER:
         partners = FirmMember.objects.filter(
             firm_id=member.firm_id, role=FirmMember.Role.PARTNER, is_active=True
@@ -197,9 +197,7 @@ def _drop_unsubmitted(person) -> int:
 def _pseudonymise_responses(person) -> dict[int, int]:
     """Each submitted answer set of theirs stays, named by a number of its assessment
     (in an anonymous round, the number it already had). Assessment id → that number."""
-    responses = list(
-        Response.objects.filter(respondent=person).select_related("assessment").order_by("pk")
-    )
+    responses = list(Response.objects.filter(respondent=person).order_by("pk"))
     for response in responses:
         if response.pseudonym_number is None:
             taken = Response.objects.filter(assessment_id=response.assessment_id).aggregate(
@@ -251,10 +249,13 @@ def _pseudonymise_action_owners(person) -> None:
         Action.objects.filter(pk=action.pk).update(owner=None, owner_pseudonym=number)
 
 
-def _rename(queryset, fields, who: Identifiers, replacement: str) -> int:
+def _rename(queryset, fields, who: Identifiers, replacement: str, searched=None) -> int:
+    """Rename them in `fields` (text or JSON) of the rows of `queryset` that may hold
+    them, found by `searched` (text forms of the fields; the fields themselves by
+    default). How many rows changed."""
     pattern = who.pattern
     changed = 0
-    for row in queryset.filter(who.search(*fields)).iterator():
+    for row in queryset.filter(who.search(*(searched or fields))).iterator():
         values = {f: renamed(getattr(row, f), pattern, replacement) for f in fields}
         if any(values[f] != getattr(row, f) for f in fields):
             type(row).objects.filter(pk=row.pk).update(**values)
@@ -291,29 +292,21 @@ def _rename_in_audit_trails(person, who: Identifiers, replacement: str) -> int:
     LogEntry.objects.filter(actor=person).update(
         actor=None, actor_email=None, remote_addr=None, remote_port=None
     )
-    changed = 0
-    if who.texts:
-        entries = LogEntry.objects.annotate(
-            changes_as_text=Cast("changes", TextField()),
-            additional_as_text=Cast("additional_data", TextField()),
-            serialized_as_text=Cast("serialized_data", TextField()),
-        )
-        pattern = who.pattern
-        fields = ["object_repr", "changes_text", "actor_email"]
-        json_fields = ["changes", "additional_data", "serialized_data"]
-        search = who.search(*fields, "changes_as_text", "additional_as_text", "serialized_as_text")
-        for entry in entries.filter(search).iterator():
-            values = {f: renamed(getattr(entry, f), pattern, replacement) for f in fields}
-            values |= {f: renamed(getattr(entry, f), pattern, replacement) for f in json_fields}
-            LogEntry.objects.filter(pk=entry.pk).update(**values)
-            changed += 1
-        changed += _rename(
-            AdminLogEntry.objects.exclude(user=person),
-            ["object_repr", "change_message"],
-            who,
-            replacement,
-        )
-    return changed
+    if not who.texts:
+        return 0
+    texts = ["object_repr", "changes_text", "actor_email"]
+    json_fields = ["changes", "additional_data", "serialized_data"]
+    # JSON columns are searched as text: a name is a value anywhere in them.
+    entries = LogEntry.objects.annotate(
+        **{f"{f}_as_text": Cast(f, TextField()) for f in json_fields}
+    )
+    searched = texts + [f"{f}_as_text" for f in json_fields]
+    return _rename(entries, texts + json_fields, who, replacement, searched) + _rename(
+        AdminLogEntry.objects.exclude(user=person),
+        ["object_repr", "change_message"],
+        who,
+        replacement,
+    )
 
 
 def _forget_sign_in_records(who: Identifiers) -> None:

@@ -39,26 +39,16 @@ class RetentionResult:
     organisations_purged: int = 0
 
 
-def _warned(kind_filter: Q, since_field: str):
-    """A warning mail about the row, queued after its last change."""
-    return Exists(
-        OutgoingMail.objects.filter(
-            kind_filter,
-            kind=OutgoingMail.Kind.RETENTION_WARNING,
-            created_at__gt=OuterRef(since_field),
-        )
+def _warned(about: Q, since_field: str, a_week_before=None):
+    """A warning mail about the row, queued after its last change (and at least a week
+    before `a_week_before`, when given)."""
+    mails = OutgoingMail.objects.filter(
+        about, kind=OutgoingMail.Kind.RETENTION_WARNING, created_at__gt=OuterRef(since_field)
     )
-
-
-def _warned_a_week_ago(kind_filter: Q, since_field: str, now):
-    return Exists(
-        OutgoingMail.objects.filter(
-            kind_filter,
-            kind=OutgoingMail.Kind.RETENTION_WARNING,
-            created_at__gt=OuterRef(since_field),
-            created_at__lte=now - timedelta(days=settings.RETENTION_WARNING_DAYS),
-        )
-    )
+    if a_week_before is not None:
+        warning = timedelta(days=settings.RETENTION_WARNING_DAYS)
+        mails = mails.filter(created_at__lte=a_week_before - warning)
+    return Exists(mails)
 
 
 def retention_apply(*, site_url: str, now=None) -> RetentionResult:
@@ -72,7 +62,7 @@ def retention_apply(*, site_url: str, now=None) -> RetentionResult:
     due = drafts.filter(updated_at__lt=now - draft_age)
     with transaction.atomic():
         _count, by_model = due.filter(
-            _warned_a_week_ago(about_draft, "updated_at", now)
+            _warned(about_draft, "updated_at", a_week_before=now)
             # A draft whose starter has no address (none to warn) goes a week later.
             | Q(updated_at__lt=now - draft_age - warning, started_by__email="")
             | Q(updated_at__lt=now - draft_age - warning, started_by=None)
@@ -110,7 +100,7 @@ def retention_apply(*, site_url: str, now=None) -> RetentionResult:
     about_person = Q(user=OuterRef("pk"))
     sign_ups_deleted = 0
     for person in unconfirmed.filter(date_joined__lt=now - sign_up_age).filter(
-        _warned_a_week_ago(about_person, "date_joined", now)
+        _warned(about_person, "date_joined", a_week_before=now)
     ):
         _sign_up_delete(person)
         sign_ups_deleted += 1

@@ -4,6 +4,8 @@ name) and restoring it within 30 days."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +29,10 @@ def organisation_delete(request, organisation_id: int):
                 "%(name)s is deleted: no one reaches it any more. Its managers can restore "
                 "it until %(date)s from “Deleted organisations”; then it is erased for good."
             )
-            % {"name": organisation.name, "date": _date(deletion.purge_after)},
+            % {
+                "name": organisation.name,
+                "date": date_format(timezone.localtime(deletion.purge_after), "DATE_FORMAT"),
+            },
         )
         return redirect("organisations_deleted")
     context = {
@@ -54,9 +59,3 @@ def organisation_restore(request, deletion_id: int):
         raise Http404 from None
     messages.success(request, _("%(name)s is restored.") % {"name": organisation.name})
     return redirect("home")
-
-
-def _date(value) -> str:
-    from django.utils import formats, timezone
-
-    return formats.date_format(timezone.localtime(value), "DATE_FORMAT")

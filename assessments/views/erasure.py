@@ -13,7 +13,7 @@ from assessments import selectors, services
 from assessments.forms import ErasureConfirmForm, PersonByAddressForm
 from assessments.models import Erasure
 from assessments.services import AssessmentError
-from assessments.views.firms import _firm_access
+from assessments.views.firms import firm_access
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,7 +41,7 @@ def firm_erase(request):
     """A partner erases one of the firm's people or of its clients' people, found by
     address: an address of no one they may erase gets the same answer as an address
     without an account."""
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     find = PersonByAddressForm(request.POST or None)
     context = {"find": find, "yourself": False}
     if request.method == "GET":

@@ -17,7 +17,7 @@ from assessments.forms import (
 from assessments.views.paging import page_of
 
 
-def _firm_access(request, partner=False) -> selectors.ConsultantAccess:
+def firm_access(request, partner=False) -> selectors.ConsultantAccess:
     """An active member of a firm (a partner where `partner`), or 404."""
     access = selectors.consultant_access(request.user)
     if access.firm_id is None or (partner and not access.is_partner):
@@ -36,7 +36,7 @@ def _people(firm_id: int):
 
 @require_GET
 def firm(request):
-    access = _firm_access(request)
+    access = firm_access(request)
     return _firm_page(request, access, FirmConsultantInviteForm(prefix="invite"))
 
 
@@ -65,7 +65,7 @@ def _firm_page(request, access, invite_form, status=200, webhook_form=None, secr
 @require_POST
 def firm_invite(request):
     """A partner invites a consultant to join the firm, by e-mail."""
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     form = FirmConsultantInviteForm(request.POST, prefix="invite")
     if form.is_valid():
         try:
@@ -105,7 +105,7 @@ def firm_join(request, secret: str):
 
 
 def _hand_over(request, deactivate: bool):
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     _members, active, everyone = _people(access.firm_id)
     form = HandOverForm(
         request.POST,
@@ -150,7 +150,7 @@ def firm_deactivate(request):
 @require_http_methods(["GET", "POST"])
 def firm_client(request, organisation_id: int):
     """Who of the firm follows a client, and its lead; partners change it."""
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     organisation = selectors.firm_client(access.firm_id, organisation_id)
     _members, active, _everyone = _people(access.firm_id)
     form = ClientAssignForm(request.POST or None, people=active)
@@ -195,7 +195,7 @@ def _int(value) -> int:
 def firm_webhook_add(request):
     """A partner registers an address of the firm's own system; its signing secret is
     shown on the page that answers, once."""
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     form = WebhookForm(request.POST, prefix="hook")
     if form.is_valid():
         try:
@@ -211,7 +211,7 @@ def firm_webhook_add(request):
 
 @require_POST
 def firm_webhook_remove(request, endpoint_id: int):
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
     services.webhook_remove(partner=request.user, endpoint_id=endpoint.pk)
     messages.success(request, _("The webhook was removed: nothing more is sent to it."))
@@ -220,7 +220,7 @@ def firm_webhook_remove(request, endpoint_id: int):
 
 @require_POST
 def firm_webhook_ping(request, endpoint_id: int):
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
     services.webhook_ping(partner=request.user, endpoint_id=endpoint.pk)
     messages.success(request, _("A test event is queued: its delivery is listed below."))
@@ -230,7 +230,7 @@ def firm_webhook_ping(request, endpoint_id: int):
 @require_GET
 def firm_webhook(request, endpoint_id: int):
     """A webhook's deliveries, newest first, with what the endpoint answered."""
-    access = _firm_access(request, partner=True)
+    access = firm_access(request, partner=True)
     endpoint = selectors.firm_webhook(access.firm_id, endpoint_id)
     page, _per_page = page_of(request, selectors.webhook_deliveries(endpoint.pk))
     context = {
