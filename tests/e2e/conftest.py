@@ -102,6 +102,14 @@ class Visit:
         self.shot()
         return response
 
+    def follow(self, target):
+        """Click a link or button that loads another page, and wait until that page has
+        loaded: a bare click returns once the new page starts arriving, and reading it then
+        may find it half parsed."""
+        with self.page.expect_navigation():
+            # A selector clicks its first match, as page.click does.
+            (self.page.locator(target).first if isinstance(target, str) else target).click()
+
     def shot(self, label=""):
         self._collect_violations()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

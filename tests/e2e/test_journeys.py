@@ -714,18 +714,18 @@ def test_a_manager_records_outcomes_and_a_consultant_sees_them_against_the_score
     names the client under the pointer."""
     ana = visit("ana")
     ana.goto("/")
-    ana.page.click("main >> text=Progreso")
-    ana.page.click("main >> text=Resultados con clientes")
+    ana.follow("main >> text=Progreso")
+    ana.follow("main >> text=Resultados con clientes")
     ana.page.fill("#id_nps", "140")
     ana.page.fill("#id_csat", "88,5")
-    ana.page.click("text=Guardar el mes")
+    ana.follow("text=Guardar el mes")
     assert "va de -100 a 100" in ana.page.inner_text("main")
     ana.shot("refused")
     ana.page.fill("#id_nps", "41")
-    ana.page.click("text=Guardar el mes")
+    ana.follow("text=Guardar el mes")
     assert "Añadidos:" in ana.page.inner_text("main") or "cambiados:" in ana.page.inner_text("main")
     assert "88,5 %" in ana.page.inner_text("main")
-    ana.page.click("main >> text=Progreso")
+    ana.follow("main >> text=Progreso")
     panels = ana.page.locator("[data-panel]")
     assert panels.count() == 6  # the overall score and the five measures
     assert ana.accessibility_violations() == []
@@ -789,7 +789,7 @@ def test_a_manager_shares_a_report_a_stranger_reads_it_and_the_manager_revokes_i
     ana.goto(f"/organisations/{report.organisation_id}/shares/")
     row = ana.page.locator("tr", has_text="Comité de empresa")
     assert row.locator("td").nth(3).inner_text().strip() == "1"  # one view
-    row.locator("button", has_text="Revocar").click()
+    ana.follow(row.locator("button", has_text="Revocar"))
     assert "ya no abre nada" in ana.page.inner_text("main")
     gone = stranger.page.goto(link)
     assert gone.status == 404
@@ -811,7 +811,7 @@ def test_a_respondent_erases_her_account_and_a_manager_restores_a_deleted_shop(v
 
     sofia = visit("sofia")
     sofia.goto("/account/")
-    sofia.page.click("main a:has-text('Borrar mi cuenta')")
+    sofia.follow("main a:has-text('Borrar mi cuenta')")
     assert "Qué se queda" in sofia.page.inner_text("main")
     sofia.shot("erase")
     assert sofia.accessibility_violations() == []
@@ -831,7 +831,7 @@ def test_a_respondent_erases_her_account_and_a_manager_restores_a_deleted_shop(v
 
     ana.goto("/")
     assert "Librería El Faro" not in ana.page.inner_text("main")
-    ana.page.click("text=Organizaciones borradas en los últimos 30 días")
+    ana.follow("text=Organizaciones borradas en los últimos 30 días")
     assert ana.accessibility_violations() == []
     ana.page.locator("tr", has_text="Librería El Faro").locator("button").click()
     ana.page.wait_for_url(ana.base_url + "/")
