@@ -26,6 +26,7 @@ from assessments.models import (
     Membership,
     Organisation,
     WebhookEndpoint,
+    person_name,
 )
 from assessments.plan import TARGET_VALUES
 from assessments.selectors import name_matches
@@ -449,9 +450,7 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda user: (
-            user.get_full_name() or user.get_username()
-        )
+        self.fields["owner"].label_from_instance = person_name
         if self.instance.pk is None:
             self.fields["version"].initial = 0
         else:

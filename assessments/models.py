@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.outcomes import MEASURES
@@ -17,17 +17,20 @@ from assessments.validators import single_line
 ID_PATTERN = "[0-9]{1,18}"
 
 
+def person_name(person) -> str:
+    """How the app names an account: its full name, else its username; "" for none."""
+    return (person.get_full_name() or person.get_username()) if person else ""
+
+
 def pseudonym(number) -> str:
     """How the app names a person it may not name: one whose account was erased, or a
     respondent of an anonymous round."""
-    from django.utils.translation import gettext
-
     return gettext("Person %(number)s") % {"number": number}
 
 
 def _name_or_pseudonym(person, number) -> str:
     if person is not None:
-        return person.get_full_name() or person.get_username()
+        return person_name(person)
     return pseudonym(number) if number else ""
 
 
@@ -611,10 +614,9 @@ class Response(models.Model):
         """How the round names this person: the name the lead typed, if invited by
         address, else the account's (its respondent must be fetched with it), or the
         pseudonym of an erased person."""
-        person = self.respondent
-        if person is None:
+        if self.respondent is None:
             return pseudonym(self.pseudonym_number)
-        return self.invited_name or person.get_full_name() or person.get_username()
+        return self.invited_name or person_name(self.respondent)
 
 
 class Answer(models.Model):
@@ -893,11 +895,7 @@ class Action(models.Model):
 
     @property
     def owner_label(self) -> str:
-        if self.owner is not None:
-            return self.owner.get_full_name() or self.owner.get_username()
-        if self.owner_pseudonym:
-            return pseudonym(self.owner_pseudonym)
-        return self.owner_name
+        return _name_or_pseudonym(self.owner, self.owner_pseudonym) or self.owner_name
 
 
 class SentMail(models.Model):

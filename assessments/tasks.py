@@ -1,5 +1,7 @@
 """What the queue's workers (`manage.py qcluster`) run: the names queued tasks point to."""
 
+from django.conf import settings
+
 from assessments import services
 
 
@@ -28,6 +30,4 @@ def purge_export(export_id: int) -> int:
 
 
 def apply_retention() -> str:
-    from django.conf import settings
-
     return str(services.retention_apply(site_url=settings.SITE_URL))

@@ -2,14 +2,29 @@
 with a page, a redirect or a 4xx: never a server error."""
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import all_choices, answer_inputs
+from assessments import services
+from assessments.models import (
+    Erasure,
+    Firm,
+    FirmMember,
+    Membership,
+    Organisation,
+    OrganisationDeletion,
+    OutcomeValue,
+    ShareLink,
+)
+from tests.conftest import all_choices, answer_inputs, client_for
 
 # Text of every kind, with the characters that have broken parsers before: digits that
 # str.isdigit() accepts but int() refuses, NUL (PostgreSQL refuses it in a string), signs,
@@ -30,8 +45,6 @@ def pages(bank, acme, alice, charlie, submitted):
     """The URL of every list page, export and chart, with the parameters each one reads."""
     client = Client(raise_request_exception=False)
     client.force_login(charlie)
-    from assessments import services
-
     later = services.assessment_start(organisation=acme, user=alice)
     services.answers_submit(
         assessment=later, user=alice, answers=answer_inputs(bank, all_choices("partly"))
@@ -42,11 +55,6 @@ def pages(bank, acme, alice, charlie, submitted):
     report_charts = re.findall(r'src="(/assessments/\d+/charts/[^"]+)"', report)
     progress = client.get(reverse("progress", args=[acme.pk])).content.decode()
     progress_chart = re.search(r'src="(/organisations/\d+/progress/chart/[^"]+)"', progress)
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from django.utils import timezone
-
     last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     services.outcomes_save(
         organisation=acme, user=alice, period=last_month, values={"nps": Decimal(20)}
@@ -159,8 +167,6 @@ FORMS = {
 )
 @given(data=st.data())
 def test_no_tampered_form_makes_a_server_error(pages, data):
-    from assessments.models import OutcomeValue, ShareLink
-
     client, _urls, acme = pages
     name = data.draw(st.sampled_from(sorted(FORMS)), label="form")
     if name == "share_report":
@@ -196,10 +202,6 @@ ERASURE_FORMS = {
 
 @pytest.fixture
 def erasure_pages(acme, alice, charlie, dave):
-    from assessments import services
-    from assessments.models import Firm, FirmMember, Membership, Organisation
-    from tests.conftest import client_for
-
     firm = Firm.objects.create(name="Consultoría Sur")
     FirmMember.objects.create(firm=firm, user=charlie, role=FirmMember.Role.PARTNER)
     Organisation.objects.filter(pk=acme.pk).update(firm=firm)
@@ -225,10 +227,6 @@ def erasure_pages(acme, alice, charlie, dave):
 )
 @given(data=st.data())
 def test_no_tampered_erasure_or_deletion_form_makes_a_server_error(erasure_pages, data):
-    from django.contrib.auth import get_user_model
-
-    from assessments.models import Erasure, OrganisationDeletion
-
     clients, acme, daves = erasure_pages
     name = data.draw(st.sampled_from(sorted(ERASURE_FORMS)), label="form")
     who, fields = ERASURE_FORMS[name]

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.levels import LEVELS
-from assessments.models import MEASURE_CHOICES, Action, Organisation
+from assessments.models import MEASURE_CHOICES, Action, Organisation, person_name
 from assessments.outcomes import MEASURES
 
 SCORE = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": False}
@@ -232,8 +232,7 @@ class OutcomeSerializer(serializers.Serializer):
     entered_at = serializers.DateTimeField(read_only=True)
 
     def get_entered_by(self, value) -> str:
-        person = value.entered_by
-        return (person.get_full_name() or person.get_username()) if person else ""
+        return person_name(value.entered_by)
 
 
 class OutcomeMonthSerializer(serializers.Serializer):

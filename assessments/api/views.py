@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from assessments import selectors, services
 from assessments.api import serializers as out
 from assessments.forms import ActionForm, ClientForm, OutcomeMonthForm, PortfolioFilter
-from assessments.models import Action, Assessment, Membership
+from assessments.models import Action, Assessment, Membership, person_name
 
 TEAM = [Membership.Role.MANAGER, Membership.Role.CONSULTANT]
 MANAGER = [Membership.Role.MANAGER]
@@ -367,7 +367,7 @@ class FirmConsultants(APIView):
             raise Http404
         members = selectors.firm_members(access.firm_id)
         for member in members:
-            member.name = member.user.get_full_name() or member.user.get_username()
+            member.name = person_name(member.user)
         return Response(out.ConsultantSerializer(members, many=True).data)
 
 

@@ -11,6 +11,7 @@ from assessments.selectors.accounts import (
     personal_data,
     session_ref,
     sessions_of,
+    unsubmitted_of,
 )
 from assessments.selectors.answering import (
     STANDING_ANNOTATIONS,
@@ -118,6 +119,7 @@ __all__ = [
     "erasable_by_partner",
     "erasure_scope",
     "organisations_of_person",
+    "unsubmitted_of",
     "export_file",
     "exports_of",
     "personal_data",

@@ -220,15 +220,25 @@ def organisations_of_person(person) -> set[int]:
     return ids
 
 
+def unsubmitted_of(person) -> tuple[QuerySet, QuerySet]:
+    """What of `person`'s no result holds: their own drafts (assessments they started,
+    rounds they lead that are still open), and their unsubmitted answer sets in others'."""
+    own_drafts = Assessment.objects.filter(started_by=person, status="draft")
+    in_others = Response.objects.filter(respondent=person, submitted_at=None).exclude(
+        assessment__in=own_drafts
+    )
+    return own_drafts, in_others
+
+
 def erasure_scope(person) -> dict:
     """What erasing `person` would do, counted for the page that asks to confirm it."""
-    responses = Response.objects.filter(respondent=person)
-    own_drafts = Assessment.objects.filter(started_by=person, status="draft")
+    own_drafts, in_others = unsubmitted_of(person)
     return {
         "organisations": len(organisations_of_person(person)),
-        "answers_kept": responses.exclude(submitted_at=None).count(),
-        "drafts_deleted": own_drafts.count()
-        + responses.filter(submitted_at=None).exclude(assessment__in=own_drafts).count(),
+        "answers_kept": Response.objects.filter(respondent=person)
+        .exclude(submitted_at=None)
+        .count(),
+        "drafts_deleted": own_drafts.count() + in_others.count(),
         "actions_owned": Action.objects.filter(owner=person).count(),
     }
 

@@ -27,6 +27,7 @@ from django.db.models import Max, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_q.models import Task
 
 from assessments import selectors
 from assessments.models import (
@@ -183,15 +184,19 @@ def person_erase(*, person, requested_by: str) -> Erasure:
 
 
 def _drop_unsubmitted(person) -> int:
-    """Their drafts (assessments of their own, rounds they lead that are still open) and
-    their unsubmitted answers in others' rounds: no result holds them. How many of those
-    drafts and answer sets went."""
-    own_drafts = Assessment.objects.filter(started_by=person, status="draft")
-    unsubmitted = Response.objects.filter(respondent=person, submitted_at=None)
-    dropped = own_drafts.count() + unsubmitted.exclude(assessment__in=own_drafts).count()
+    """Their drafts and unsubmitted answers (selectors.unsubmitted_of): no result holds
+    them. How many of those drafts and answer sets went."""
+    own_drafts, in_others = selectors.unsubmitted_of(person)
+    dropped = own_drafts.count() + in_others.count()
+    in_others.delete()
     own_drafts.delete()
-    unsubmitted.delete()
     return dropped
+
+
+def _next_number(rows, field: str) -> int:
+    """One more than the highest number `field` holds among `rows`: a pseudonym none of
+    them has."""
+    return (rows.aggregate(highest=Max(field))["highest"] or 0) + 1
 
 
 def _pseudonymise_responses(person) -> dict[int, int]:
@@ -200,10 +205,9 @@ def _pseudonymise_responses(person) -> dict[int, int]:
     responses = list(Response.objects.filter(respondent=person).order_by("pk"))
     for response in responses:
         if response.pseudonym_number is None:
-            taken = Response.objects.filter(assessment_id=response.assessment_id).aggregate(
-                highest=Max("pseudonym_number")
-            )["highest"]
-            response.pseudonym_number = (taken or 0) + 1
+            response.pseudonym_number = _next_number(
+                Response.objects.filter(assessment_id=response.assessment_id), "pseudonym_number"
+            )
         response.respondent = None
         response.label = ""
         response.invited_name = ""
@@ -227,10 +231,7 @@ def _pseudonymise_submitters(person, numbers: dict[int, int]) -> None:
     for assessment in Assessment.objects.filter(submitted_by=person):
         own = None if assessment.anonymous else numbers.get(assessment.pk)
         if own is None:
-            taken = Response.objects.filter(assessment=assessment).aggregate(
-                highest=Max("pseudonym_number")
-            )["highest"]
-            own = (taken or 0) + 1
+            own = _next_number(Response.objects.filter(assessment=assessment), "pseudonym_number")
         assessment.submitter_pseudonym = own
         assessment.submitted_by = None
         assessment.save(update_fields=["submitter_pseudonym", "submitted_by"])
@@ -242,10 +243,9 @@ def _pseudonymise_action_owners(person) -> None:
     for action in Action.objects.filter(owner=person).order_by("pk"):
         number = by_organisation.get(action.organisation_id)
         if number is None:
-            taken = Action.objects.filter(organisation_id=action.organisation_id).aggregate(
-                highest=Max("owner_pseudonym")
-            )["highest"]
-            number = by_organisation[action.organisation_id] = (taken or 0) + 1
+            number = by_organisation[action.organisation_id] = _next_number(
+                Action.objects.filter(organisation_id=action.organisation_id), "owner_pseudonym"
+            )
         Action.objects.filter(pk=action.pk).update(owner=None, owner_pseudonym=number)
 
 
@@ -322,8 +322,6 @@ def _forget_sign_in_records(who: Identifiers) -> None:
 def _forget_failed_tasks(who: Identifiers) -> None:
     """The task queue keeps a failed task with its arguments (an address a password reset
     was asked for): those that name them go."""
-    from django_q.models import Task
-
     if not who.texts:
         return
     pattern = who.pattern

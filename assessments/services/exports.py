@@ -29,6 +29,7 @@ from assessments.models import (
     OrganisationExport,
     OutcomeValue,
     ShareLink,
+    person_name,
 )
 from assessments.services.queue import run_when_due
 from assessments.services.report_files import report_pdf
@@ -92,10 +93,6 @@ def organisation_export_purge(export_id: int) -> int:
 # The archive.
 
 
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _when(value) -> str:
     return value.isoformat() if value else ""
 
@@ -125,7 +122,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
         "people": (
             ["name", "email", "role", "lead consultant"],
             [
-                [_person(m.user), m.user.email, m.role, "yes" if m.is_lead else ""]
+                [person_name(m.user), m.user.email, m.role, "yes" if m.is_lead else ""]
                 for m in Membership.objects.filter(organisation=organisation)
                 .select_related("user")
                 .order_by("role", "pk")
@@ -155,7 +152,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
         "agreed_answers": (
             ["assessment", "question", "answer", "note", "recorded by"],
             [
-                [a.assessment_id, a.question.number, a.choice, a.note, _person(a.recorded_by)]
+                [a.assessment_id, a.question.number, a.choice, a.note, person_name(a.recorded_by)]
                 for a in AgreedAnswer.objects.filter(assessment_id__in=ids)
                 .select_related("question", "recorded_by")
                 .order_by("assessment_id", "question__number")
@@ -175,7 +172,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
         "outcomes": (
             ["month", "measure", "value", "entered by", "entered"],
             [
-                [f"{o.period:%Y-%m}", o.measure, o.value, _person(o.entered_by)]
+                [f"{o.period:%Y-%m}", o.measure, o.value, person_name(o.entered_by)]
                 + [_when(o.entered_at)]
                 for o in OutcomeValue.objects.filter(organisation=organisation)
                 .select_related("entered_by")
@@ -185,7 +182,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
         "shared_links": (
             ["label", "page", "report", "made by", "made", "expires", "revoked", "views"],
             [
-                [s.label, s.kind, s.assessment_id or "", _person(s.created_by)]
+                [s.label, s.kind, s.assessment_id or "", person_name(s.created_by)]
                 + [_when(s.created_at), _when(s.expires_at), _when(s.revoked_at), s.views]
                 for s in ShareLink.objects.filter(organisation=organisation)
                 .select_related("created_by")
@@ -195,7 +192,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
         "invitations": (
             ["email", "role", "invited by", "sent", "accepted"],
             [
-                [i.email, i.role, _person(i.invited_by), _when(i.sent_at), _when(i.accepted_at)]
+                [i.email, i.role, person_name(i.invited_by), _when(i.sent_at), _when(i.accepted_at)]
                 for i in Invitation.objects.filter(organisation=organisation)
                 .select_related("invited_by")
                 .order_by("pk")
@@ -205,7 +202,7 @@ def organisation_tables(organisation) -> dict[str, tuple[list, list]]:
             ["when", "action", "about", "object", "changes", "by"],
             [
                 [_when(e.timestamp), e.get_action_display(), e.content_type.model]
-                + [e.object_repr, json.dumps(e.changes, ensure_ascii=False), _person(e.actor)]
+                + [e.object_repr, json.dumps(e.changes, ensure_ascii=False), person_name(e.actor)]
                 for e in _audit_entries(organisation, ids)
             ],
         ),

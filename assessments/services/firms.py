@@ -14,6 +14,7 @@ from assessments.models import (
     Membership,
     Organisation,
     OutgoingMail,
+    person_name,
 )
 from assessments.services.errors import AssessmentError
 from assessments.services.invitations import (
@@ -22,7 +23,6 @@ from assessments.services.invitations import (
     fresh_join_path,
     fresh_set_password_path,
     invitation_text,
-    name_of,
 )
 from assessments.services.mail import absolute_url, composes, mail_queue
 
@@ -195,7 +195,7 @@ def _firm_invitation_text(mail: OutgoingMail) -> str | None:
         message,
         user=user,
         link=absolute_url(mail.site_url, path),
-        partner=name_of(invitation.invited_by),
+        partner=person_name(invitation.invited_by),
         firm=invitation.firm.name,
     )
 

@@ -23,6 +23,7 @@ from assessments.models import (
     Organisation,
     OutgoingMail,
     SentMail,
+    person_name,
 )
 from assessments.selectors import book_changed
 from assessments.services.errors import AssessmentError
@@ -239,14 +240,9 @@ def _invitation_mail_text(mail: OutgoingMail) -> str | None:
         message,
         user=user,
         link=absolute_url(mail.site_url, path),
-        consultant=name_of(invitation.invited_by),
+        consultant=person_name(invitation.invited_by),
         organisation=invitation.organisation.name,
     )
-
-
-def name_of(user) -> str:
-    """How an invitation names the person who sent it (nobody, if their account is gone)."""
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def invitation_text(message: str, *, user, link: str, **names) -> str:
@@ -283,7 +279,7 @@ def _consultant_invitation_text(invitation: Invitation, site_url: str) -> str:
         message,
         user=user,
         link=absolute_url(site_url, path),
-        manager=name_of(invitation.invited_by),
+        manager=person_name(invitation.invited_by),
         organisation=invitation.organisation.name,
     )
 

@@ -11,6 +11,7 @@ from assessments.models import (
     Action,
     Assessment,
     Membership,
+    person_name,
 )
 from assessments.services.errors import AssessmentError
 
@@ -42,11 +43,7 @@ class ActionConflict(AssessmentError):
                 "Nothing was saved: %(name)s changed this action while you were editing it. "
                 "Its current values are shown below; save again to replace them with yours."
             )
-            % {
-                "name": (current.updated_by.get_full_name() or current.updated_by.get_username())
-                if current.updated_by
-                else _("someone")
-            }
+            % {"name": person_name(current.updated_by) or _("someone")}
         )
 
 

@@ -24,14 +24,28 @@ SHARED = "shared"
 SHARED_WITH_NAMES = "shared-names"
 
 
+def _page_key(assessment, language: str, variant: str = "") -> str:
+    key = reports.page_cache_key(assessment, language)
+    return f"{key}:{variant}" if variant else key
+
+
+def _pdf_key(assessment, language: str, hide_names: bool = False) -> str:
+    key = reports.pdf_cache_key(assessment, language)
+    return f"{key}:no-names" if hide_names else key
+
+
+def _failed(pdf_key: str) -> str:
+    """Where a PDF that could not be made is remembered."""
+    return f"{pdf_key}:failed"
+
+
 def report_page(assessment, request=None, variant: str = "") -> dict:
     """The report's HTML (and its what-if fold) and its charts' keys and specs, in the
     active language. A submitted report never changes, so it is kept (keyed by everything
     it shows, and by the variant: the team's page, or a shared link's with or without a
     named round's names). Its templates read nothing of the request, so a worker's copy is
     the page's own."""
-    key = reports.page_cache_key(assessment, translation.get_language())
-    key = f"{key}:{variant}" if variant else key
+    key = _page_key(assessment, translation.get_language(), variant)
     page = caches["pages"].get(key)
     if page is None:
         inputs = selectors.report_inputs(assessment)
@@ -72,13 +86,12 @@ def report_pdf(assessment, request=None, hide_names: bool = False) -> bytes | No
     made (too slow, or WeasyPrint failed), which is remembered for PDF_FAILURE_MEMORY
     seconds so that each click does not cost a worker the same failure again. A shared
     link's may leave a named round's names out."""
-    key = reports.pdf_cache_key(assessment, translation.get_language())
-    key = f"{key}:no-names" if hide_names else key
+    key = _pdf_key(assessment, translation.get_language(), hide_names)
     cache = caches["default"]
     pdf = cache.get(key)
     if pdf is not None:
         return pdf
-    failed_key = key + ":failed"
+    failed_key = _failed(key)
     if cache.get(failed_key):
         return None
     try:
@@ -111,12 +124,11 @@ def report_cache_keys(assessments) -> list[tuple[str, str]]:
     keys = []
     for assessment in assessments:
         for language, _name in settings.LANGUAGES:
-            page = reports.page_cache_key(assessment, language)
-            keys += [("pages", page)]
-            keys += [("pages", f"{page}:{variant}") for variant in (SHARED, SHARED_WITH_NAMES)]
-            pdf = reports.pdf_cache_key(assessment, language)
-            for variant in (pdf, f"{pdf}:no-names"):
-                keys += [("default", variant), ("default", f"{variant}:failed")]
+            for variant in ("", SHARED, SHARED_WITH_NAMES):
+                keys.append(("pages", _page_key(assessment, language, variant)))
+            for hide_names in (False, True):
+                pdf = _pdf_key(assessment, language, hide_names)
+                keys += [("default", pdf), ("default", _failed(pdf))]
     return keys
 
 

@@ -24,6 +24,7 @@ from assessments.models import (
     Response,
     SentMail,
     WebhookEndpoint,
+    person_name,
 )
 from assessments.services.answering import lock_draft, store_result
 from assessments.services.errors import AssessmentError, refuse_past_limits
@@ -259,7 +260,7 @@ def _round_mail_text(mail: OutgoingMail) -> str:
     lead = assessment.started_by
     values = {
         "name": user.first_name or user.get_username(),
-        "lead": lead.get_full_name() or lead.get_username(),
+        "lead": person_name(lead),
         "organisation": assessment.organisation.name,
         "answer_link": answer_link,
         "username": user.get_username(),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import audit
-from assessments.models import FirmMember, WebhookDelivery, WebhookEndpoint
+from assessments.models import FirmMember, WebhookDelivery, WebhookEndpoint, person_name
 from assessments.services.errors import AssessmentError
 from assessments.services.queue import claim, run_when_due
 
@@ -167,7 +167,7 @@ def webhook_ping(*, partner, endpoint_id: int) -> WebhookDelivery:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, firm_id=firm_id).first()
     if endpoint is None:
         raise AssessmentError(_("This webhook is not your firm's."))
-    return _queue(endpoint, PING, {"sent_by": partner.get_full_name() or partner.username})
+    return _queue(endpoint, PING, {"sent_by": person_name(partner)})
 
 
 def _hand_to_worker(delivery: WebhookDelivery) -> None:

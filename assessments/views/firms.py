@@ -14,6 +14,7 @@ from assessments.forms import (
     HandOverForm,
     WebhookForm,
 )
+from assessments.models import person_name
 from assessments.views.paging import page_of
 
 
@@ -27,10 +28,8 @@ def firm_access(request, partner=False) -> selectors.ConsultantAccess:
 
 def _people(firm_id: int):
     members = list(selectors.firm_members(firm_id))
-    active = [
-        (m.user_id, m.user.get_full_name() or m.user.username) for m in members if m.is_active
-    ]
-    everyone = [(m.user_id, m.user.get_full_name() or m.user.username) for m in members]
+    active = [(m.user_id, person_name(m.user)) for m in members if m.is_active]
+    everyone = [(m.user_id, person_name(m.user)) for m in members]
     return members, active, everyone
 
 

@@ -15,7 +15,7 @@ from assessments import downloads, plan, selectors, services
 from assessments.charts import chart_view
 from assessments.formatting import number
 from assessments.forms import ActionForm, PlanFilter, WhatIfForm
-from assessments.models import Action, Membership
+from assessments.models import Action, Membership, person_name
 
 MANAGER = [Membership.Role.MANAGER]
 TEAM = [Membership.Role.MANAGER, Membership.Role.CONSULTANT]
@@ -210,7 +210,7 @@ def action_restore(request, action_id: int):
 
 def _plan_view(request, organisation):
     owners = list(_owners(organisation))
-    owner_choices = [(f"u{u.pk}", u.get_full_name() or u.get_username()) for u in owners]
+    owner_choices = [(f"u{u.pk}", person_name(u)) for u in owners]
     owner_choices += [
         (f"n:{name}", name) for name in selectors.plan_free_text_owners(organisation.pk)
     ]
