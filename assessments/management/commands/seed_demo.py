@@ -859,11 +859,14 @@ class Command(BaseCommand):
         ).values_list("assessment__organisation_id", "area_code", "score"):
             area_scores.setdefault(organisation_id, {})[code] = float(score)
         rows = []
-        for organisation in Organisation.objects.exclude(current_result=None).order_by("pk"):
+        organisations = Organisation.objects.exclude(current_result=None).order_by("pk")
+        # Seeded by each organisation's place, not its key: PostgreSQL's keys move on with
+        # every demo made in the same database, and the demo should read the same anyway.
+        for place, organisation in enumerate(organisations, start=1):
             overall = float(organisation.current_score)
             measurement = area_scores.get(organisation.pk, {}).get("MED", overall)
             for age, period in enumerate(months):  # age 0 is last month
-                seed = organisation.pk * 31 + age
+                seed = place * 31 + age
                 figures = {
                     "complaints": 14 - 0.11 * measurement + 0.1 * age + _wobble(seed, 1.2),
                     "repeat": 45 + 0.05 * overall + _wobble(seed * 7 + 3, 15),
