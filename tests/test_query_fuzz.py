@@ -40,6 +40,17 @@ values = st.one_of(
 ID_LIKE = ["1", "2", "²", "³", "¹", "①", "٣", "9" * 30, "0" * 19 + "1"]
 
 
+def fuzzed(examples: int):
+    """Hypothesis settings for `examples` requests against one fixture's data: every
+    example may share it, since a page only reads it and a refused form changes nothing
+    (which each test asserts)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 @pytest.fixture
 def pages(bank, acme, alice, charlie, submitted):
     """The URL of every list page, export and chart, with the parameters each one reads."""
@@ -121,12 +132,7 @@ def pages(bank, acme, alice, charlie, submitted):
     return client, urls, acme
 
 
-@settings(
-    max_examples=400,
-    deadline=None,
-    # The fixture's data is only read: every example may share it.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzed(400)
 @given(data=st.data())
 def test_no_query_string_makes_a_server_error(pages, data):
     client, urls, acme = pages
@@ -160,11 +166,7 @@ FORMS = {
 }
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzed(200)
 @given(data=st.data())
 def test_no_tampered_form_makes_a_server_error(pages, data):
     client, _urls, acme = pages
@@ -220,11 +222,7 @@ def erasure_pages(acme, alice, charlie, dave):
     return clients, acme, daves
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzed(150)
 @given(data=st.data())
 def test_no_tampered_erasure_or_deletion_form_makes_a_server_error(erasure_pages, data):
     clients, acme, daves = erasure_pages
